@@ -1,0 +1,170 @@
+"""Structure-aware chunking: documents → retrievable chunks that follow sections, pages and sentences.
+
+Rules, in order of priority:
+
+1. A chunk never crosses a section (heading path) or a page, so its citation (title, page, section) is
+   exact.
+2. A chunk is built from whole blocks (paragraphs, list items, table rows) up to ``target_chars``; a
+   block longer than ``max_chars`` is split at sentence boundaries, and only a single sentence longer
+   than ``max_chars`` is split at word boundaries.
+3. A tiny trailing piece is merged into its predecessor when the result stays within ``max_chars``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .documents import Block, Document
+
+SECTION_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit of text with its provenance.
+
+    ``id`` is a stable content hash (source + title + section + text), so re-ingesting an unchanged
+    document yields the same ids. ``section`` is the heading path joined with " > ".
+    """
+
+    id: str
+    source: str
+    title: str
+    page: int | None
+    section: str
+    text: str
+    ordinal: int  # position of the chunk within its document, 0-based
+
+    def header(self) -> str:
+        """Title and section path: the context a chunk is indexed with (not part of ``text``)."""
+        return f"{self.title} — {self.section}" if self.section else self.title
+
+
+# Abbreviations after which a period does not end a German (or English) sentence.
+_ABBREVIATIONS = {
+    "abs", "art", "bzw", "ca", "dr", "prof", "d", "h", "z", "b", "u", "a", "s", "vgl", "nr", "ggf",
+    "inkl", "zzgl", "usw", "etc", "evtl", "bspw", "sog", "i", "v", "m", "gem", "lit", "buchst", "kap",
+    "abschn", "anh", "mio", "mrd", "max", "min", "st", "str", "tel", "e", "g", "eu", "ff", "f", "hrsg",
+    "jh", "jhd", "o", "ä", "rd", "rn", "sa", "so", "uvm", "vs", "z.b", "d.h", "u.a", "bzgl", "ua",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+(?=[\"'„“»«(\[]?[A-ZÄÖÜ0-9§])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences without breaking at abbreviations, ordinals or legal references."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start()
+        candidate = text[start:end].rstrip()
+        last_word = re.search(r"([\wÄÖÜäöüß.]+)[.]$", candidate)
+        if last_word:
+            word = last_word.group(1).rstrip(".").lower()
+            # "z. B.", "Abs.", "3." (ordinal / list number), single letters: not a sentence end.
+            if word in _ABBREVIATIONS or (word.isdigit() and len(word) <= 2) or len(word) == 1:
+                continue
+        if candidate:
+            sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _split_words(text: str, max_chars: int) -> Iterator[str]:
+    words = text.split()
+    piece: list[str] = []
+    length = 0
+    for word in words:
+        if piece and length + 1 + len(word) > max_chars:
+            yield " ".join(piece)
+            piece, length = [], 0
+        piece.append(word)
+        length += len(word) + (1 if length else 0)
+    if piece:
+        yield " ".join(piece)
+
+
+def _pieces(block: Block, max_chars: int) -> Iterator[str]:
+    """The block's text in pieces of at most ``max_chars``, cut at sentences (words as a last resort)."""
+    if len(block.text) <= max_chars:
+        yield block.text
+        return
+    buffer = ""
+    for sentence in split_sentences(block.text):
+        for part in ([sentence] if len(sentence) <= max_chars else _split_words(sentence, max_chars)):
+            if buffer and len(buffer) + 1 + len(part) > max_chars:
+                yield buffer
+                buffer = ""
+            buffer = f"{buffer} {part}" if buffer else part
+    if buffer:
+        yield buffer
+
+
+def _chunk_id(source: str, title: str, section: str, text: str, occurrence: int) -> str:
+    # Everything that goes into the embedding input is hashed, so an unchanged id means a reusable vector.
+    key = "\x00".join((source, title, section, text, str(occurrence)))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return digest[:24]
+
+
+def _groups(blocks: Iterable[Block]) -> Iterator[tuple[tuple[str, ...], int | None, list[Block]]]:
+    """Consecutive non-heading blocks sharing section and page."""
+    key: tuple[tuple[str, ...], int | None] | None = None
+    group: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading" or not block.text.strip():
+            continue
+        block_key = (block.section, block.page)
+        if block_key != key and group:
+            assert key is not None
+            yield key[0], key[1], group
+            group = []
+        key = block_key
+        group.append(block)
+    if group and key is not None:
+        yield key[0], key[1], group
+
+
+def chunk_document(document: Document, target_chars: int = 900, max_chars: int = 1400) -> list[Chunk]:
+    """Split a document into chunks (see module docstring for the rules)."""
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for section_path, page, blocks in _groups(document.blocks):
+        section = SECTION_SEPARATOR.join(section_path)
+        texts: list[str] = []
+        current = ""
+        for block in blocks:
+            for piece in _pieces(block, max_chars):
+                # List items and table rows stay on their own line; paragraphs are separated by a blank line.
+                joiner = "\n" if block.kind in ("list_item", "table") else "\n\n"
+                if current and len(current) + len(joiner) + len(piece) > target_chars:
+                    texts.append(current)
+                    current = ""
+                current = f"{current}{joiner}{piece}" if current else piece
+        if current:
+            if texts and len(current) < target_chars // 4 and len(texts[-1]) + 2 + len(current) <= max_chars:
+                texts[-1] = f"{texts[-1]}\n\n{current}"
+            else:
+                texts.append(current)
+        for text in texts:
+            base = _chunk_id(document.source, document.title, section, text, 0)
+            occurrence = seen.get(base, 0)
+            seen[base] = occurrence + 1
+            chunk_id = base if occurrence == 0 else _chunk_id(document.source, document.title, section, text, occurrence)
+            chunks.append(
+                Chunk(
+                    id=chunk_id,
+                    source=document.source,
+                    title=document.title,
+                    page=page,
+                    section=section,
+                    text=text,
+                    ordinal=len(chunks),
+                )
+            )
+    return chunks

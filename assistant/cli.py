@@ -1,0 +1,227 @@
+"""Command line: ``assistant setup | ingest | search | documents``.
+
+Errors are translated here, once: an :class:`~assistant.errors.AssistantError` becomes its message on
+stderr and its exit code; nothing else prints tracebacks for expected failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence, TextIO
+
+from .config import Settings
+from .errors import AssistantError, IndexStateError, InputError
+
+EXAMPLE_QUERY = "Wer ist nach der Förderrichtlinie KI für das Gemeinwohl antragsberechtigt?"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Beratungsassistent: offline Antworten mit Belegen aus Förderrichtlinien, Policy Papers und Gesetzen.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+
+    setup = sub.add_parser("setup", help="gebündelte Modelle einmalig bereitstellen (lädt Pakete aus PyPI)")
+    setup.add_argument("--verify", action="store_true", help="Prüfsummen der Modelle vollständig neu berechnen")
+
+    ingest = sub.add_parser("ingest", help="Dokumente indexieren (inkrementell)")
+    ingest.add_argument("paths", nargs="*", type=Path, help="Dateien oder Ordner (Standard: corpus/)")
+    ingest.add_argument("--rebuild", action="store_true", help="Index verwerfen und neu aufbauen")
+    ingest.add_argument("--no-prune", action="store_true", help="entfernte Dateien nicht aus dem Index löschen")
+    ingest.add_argument("--quiet", action="store_true", help="keine Fortschrittsbalken")
+
+    search = sub.add_parser("search", help="Belegstellen suchen (ohne Sprachmodell)")
+    search.add_argument("query", nargs="?", help="Suchanfrage oder Frage")
+    search.add_argument("-k", type=int, default=None, help="Anzahl Treffer (Standard: 5)")
+    search.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
+    search.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
+
+    sub.add_parser("documents", help="indexierte Dokumente auflisten")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``assistant`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return _COMMANDS[args.command](settings, args)
+    except AssistantError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Abgebrochen. Ein erneuter Aufruf setzt dort fort, wo aufgehört wurde.", file=sys.stderr)
+        return 130
+
+
+def _setup(settings: Settings, args: argparse.Namespace) -> int:
+    from .models import fetch_bundled_models
+
+    fetch_bundled_models(settings, progress=True, verify=args.verify)
+    print(f"Modelle bereit in {settings.cache_dir / 'models'}")
+    return 0
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from .app import build_app
+
+    app = build_app(settings)
+    with _progress_bars(enabled=not args.quiet) as progress:
+        report = app.ingestor.ingest(
+            args.paths or None, prune=not args.no_prune, rebuild=args.rebuild, progress=progress
+        )
+    for source, message in sorted(report.failed.items()):
+        print(f"Übersprungen: {message}", file=sys.stderr)
+    for source, original in sorted(report.duplicates.items()):
+        print(f"Übersprungen: {source} ist inhaltsgleich mit dem bereits indexierten {original}.", file=sys.stderr)
+    print(
+        f"{len(report.added)} neu, {len(report.updated)} aktualisiert, {len(report.unchanged)} unverändert, "
+        f"{len(report.removed)} entfernt, {len(report.failed)} fehlerhaft; "
+        f"{report.chunks_embedded} Abschnitte eingebettet, {report.chunks_reused} wiederverwendet "
+        f"in {report.seconds:.1f} s. Index: {app.index.vectors.count()} Abschnitte."
+    )
+    return 3 if report.failed else 0
+
+
+def _search(settings: Settings, args: argparse.Namespace) -> int:
+    from .app import build_app
+
+    if (args.query is None) == (args.questions is None):
+        raise InputError("Bitte genau eines angeben: eine Suchanfrage oder --questions DATEI.jsonl")
+    k = args.k if args.k is not None else settings.top_k
+    if k < 1:
+        raise InputError(f"-k muss mindestens 1 sein (war {k}).")
+    app = build_app(settings)
+    if app.index.manifest is None or not app.index.manifest.documents:
+        raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
+    if args.questions is not None:
+        for item in read_questions(args.questions):
+            hits, seconds = _timed_search(app, item["q"], k)
+            _print_json({"id": item["id"], "retrieved": [hit_json(h) for h in hits], "timings": {"retrieval_s": seconds}})
+        return 0
+    hits, seconds = _timed_search(app, args.query, k)
+    if args.json:
+        _print_json({"id": None, "query": args.query, "retrieved": [hit_json(h) for h in hits], "timings": {"retrieval_s": seconds}})
+    else:
+        _print_hits(hits, seconds, sys.stdout)
+    return 0
+
+
+def _documents(settings: Settings, args: argparse.Namespace) -> int:
+    from .store import Manifest
+
+    manifest = Manifest.load(settings.index_dir / "manifest.json")
+    if manifest is None or not manifest.documents:
+        print(f"Keine Dokumente indexiert ({settings.index_dir}). Indexieren mit: assistant ingest")
+        return 0
+    print(f"Embedding-Modell: {manifest.embedder} ({manifest.dimension} Dimensionen)")
+    for record in sorted(manifest.documents.values(), key=lambda r: r.source):
+        pages = f"{record.pages} S." if record.pages else "–"
+        print(f"{record.source}\t{record.kind}\t{pages}\t{len(record.chunk_ids)} Abschnitte\t{record.indexed_at}\t{record.title}")
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "setup": _setup,
+    "ingest": _ingest,
+    "search": _search,
+    "documents": _documents,
+}
+
+
+# -- helpers shared by commands ------------------------------------------------------------------
+
+
+def read_questions(path: Path) -> Iterator[dict[str, Any]]:
+    """Questions from a JSONL file ({"id", "q"} per line); InputError names the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: Fragendatei nicht lesbar ({exc}).") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}, Zeile {number}: kein gültiges JSON ({exc.msg}).") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
+            raise InputError(f'{path}, Zeile {number}: erwartet ein Objekt mit Textfeld "q".')
+        item.setdefault("id", str(number))
+        yield item
+
+
+def hit_json(hit: Any) -> dict[str, Any]:
+    """A retrieval hit in the evaluation contract's ``retrieved`` format (plus diagnostics)."""
+    chunk = hit.chunk
+    return {
+        "source": chunk.source,
+        "title": chunk.title,
+        "page": chunk.page,
+        "section": chunk.section,
+        "score": round(hit.score, 4),
+        "dense_score": round(hit.dense_score, 4),
+        "bm25_score": None if hit.bm25_score is None else round(hit.bm25_score, 3),
+        "chunk_id": chunk.id,
+        "text": chunk.text,
+    }
+
+
+def _timed_search(app: Any, query: str, k: int) -> tuple[list[Any], float]:
+    started = time.perf_counter()
+    hits = app.retriever.search(query, k)
+    return hits, round(time.perf_counter() - started, 4)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _print_hits(hits: list[Any], seconds: float, out: TextIO) -> None:
+    if not hits:
+        print("Keine Treffer.", file=out)
+        return
+    for number, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        page = f", S. {chunk.page}" if chunk.page else ""
+        section = f" — {chunk.section}" if chunk.section else ""
+        snippet = " ".join(chunk.text.split())
+        snippet = snippet if len(snippet) <= 300 else snippet[:300].rsplit(" ", 1)[0] + " …"
+        print(f"[{number}] {chunk.title}{page}{section}  (Relevanz {hit.score:.2f}, Ähnlichkeit {hit.dense_score:.2f})", file=out)
+        print(f"    {snippet}", file=out)
+    print(f"({len(hits)} Treffer in {seconds:.2f} s)", file=out)
+
+
+class _progress_bars:
+    """tqdm bars on stderr for the ingest stages; a no-op when disabled or not a terminal-friendly run."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bars: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[str, int, int], None] | None:
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        labels = {"lesen": "Dateien lesen", "einbetten": "Abschnitte einbetten"}
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar = self._bars.get(stage)
+            if bar is None:
+                bar = self._bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr)
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self._bars.values():
+            bar.close()

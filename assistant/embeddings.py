@@ -1,0 +1,187 @@
+"""Text embeddings: the :class:`Embedder` protocol and its sentence-transformers adapter.
+
+The adapter loads the model lazily (first use, once, offline) and applies the model's own prompts:
+EmbeddingGemma is trained with ``task: search result | query: `` for queries and
+``title: {title} | text: `` for documents, and ignoring them costs retrieval quality.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+#: Placeholder in a document prompt that marks where the title goes (EmbeddingGemma: "title: none | text: ").
+_TITLE_SLOT = "title: none"
+
+
+class Embedder(Protocol):
+    """Maps texts to L2-normalised float32 vectors; documents and queries may be embedded differently."""
+
+    #: Stable identifier stored with the index, e.g. ``embeddinggemma-300m@cbf5a783`` (weights hash).
+    name: str
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        ...
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
+        """Embed passages; ``titles`` (one per text, may be empty) give the model context. Shape (n, dimension)."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries. Shape (n, dimension)."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """:class:`Embedder` backed by a local sentence-transformers model folder, on CPU.
+
+    Nothing is imported or loaded until the first call that needs the model. Calls are serialised
+    with a lock: the model is shared between UI threads and Hugging Face tokenizers are not safe to use
+    concurrently.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        batch_size: int = 16,
+        max_tokens: int = 512,
+        threads: int = 1,
+        progress: bool = False,
+        use_titles: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.name = name
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        self.threads = threads
+        self.progress = progress
+        self.use_titles = use_titles
+        #: Seconds the model took to load (None until loaded); reported by benchmarks.
+        self.load_seconds: float | None = None
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        """Embedding size, read from the model configuration (loads the model, encodes nothing)."""
+        model = self._loaded()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = getter()
+        if not dimension:
+            raise ModelError(f"The embedding model in {self.path} does not declare its output dimension.")
+        return int(dimension)
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
+        """Embed passages with the model's document prompt (and the title, where the prompt has a slot)."""
+        if titles is not None and len(titles) != len(texts):
+            raise ValueError(f"embed_documents got {len(titles)} titles for {len(texts)} texts")
+        model = self._loaded()
+        document_prompt = model.prompts.get("document", "")
+        if self.use_titles and titles is not None and _TITLE_SLOT in document_prompt:
+            # Each text has its own title, so the prompt is written into the texts and the model's
+            # default document prompt is switched off with prompt="".
+            formatted = [
+                document_prompt.replace(_TITLE_SLOT, f"title: {_one_line(title) or 'none'}") + text
+                for title, text in zip(titles, texts)
+            ]
+            return self._encode(model.encode_document, formatted, prompt="")
+        return self._encode(model.encode_document, list(texts))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries with the model's query prompt (none for models without prompts)."""
+        model = self._loaded()
+        return self._encode(model.encode_query, list(texts))
+
+    def _encode(self, method: Any, texts: list[str], **kwargs: Any) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            # sentence-transformers sorts the inputs by length before batching and restores the order,
+            # so padding stays small when chunks of mixed length arrive in one call.
+            vectors = method(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=self.progress,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                **kwargs,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _loaded(self) -> Any:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        # Must be set before huggingface_hub is imported: it reads them once, at import.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        if not self.path.is_dir():
+            raise ModelError(f"The embedding model folder {self.path} does not exist. Run `assistant setup`.")
+        start = time.perf_counter()
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelError(f"sentence-transformers is not installed ({exc}); reinstall the assistant.") from None
+        torch.set_num_threads(max(1, self.threads))
+        if not self.progress:
+            _silence_transformers_progress()
+        try:
+            model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            raise ModelError(
+                f"Cannot load the embedding model from {self.path}: {exc}. If this is the bundled model, "
+                "delete that folder and re-run `assistant setup`; otherwise check the folder is a complete "
+                "sentence-transformers model."
+            ) from None
+        model.max_seq_length = min(self.max_tokens, model.max_seq_length or self.max_tokens)
+        self.load_seconds = time.perf_counter() - start
+        return model
+
+
+def create_embedder(settings: Settings, progress: bool = False) -> SentenceTransformerEmbedder:
+    """Resolve the configured embedding model and wrap it (nothing is loaded yet)."""
+    from .models import resolve_embedder
+
+    resolved = resolve_embedder(settings)
+    return SentenceTransformerEmbedder(
+        resolved.path,
+        resolved.name,
+        batch_size=settings.embed_batch_size,
+        max_tokens=settings.embed_max_tokens,
+        threads=settings.n_threads,
+        progress=progress,
+    )
+
+
+def _silence_transformers_progress() -> None:
+    # transformers 5 draws a "Loading weights" bar on every load, which clutters CLI output and logs.
+    try:
+        from transformers.utils import logging as transformers_logging
+    except ImportError:
+        return
+    transformers_logging.disable_progress_bar()
+
+
+def _one_line(text: str) -> str:
+    # A newline or "|" in a title would blur the "title: … | text: …" structure the model was trained on.
+    return " ".join(text.replace("|", " ").split())

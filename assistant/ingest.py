@@ -1,0 +1,302 @@
+"""Incremental ingestion: files → documents → chunks → embeddings → index.
+
+Crash safety by construction:
+
+* chunk ids are content hashes, and embeddings are written to Chroma in small batches as they are
+  computed, so an interrupted run loses at most one batch and a re-run embeds only what is missing;
+* a document counts as indexed only once its manifest record is written (atomically) after all of its
+  chunks are stored and its stale chunks deleted;
+* chunks that no manifest record claims (left by a crash, or by a file removed meanwhile) are deleted
+  at the end of every run, and BM25 is rebuilt from the manifest's chunks whenever anything changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+from .chunking import Chunk, chunk_document
+from .documents import SUPPORTED_SUFFIXES, load_document
+from .errors import AssistantError, DocumentError, IndexStateError, InputError
+from .store import DocumentRecord, Index
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
+
+#: Files in a corpus folder that describe the corpus rather than belong to it.
+IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})
+
+#: progress(stage, done, total): stage is "lesen" (reading files) or "einbetten" (embedding chunks).
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, per document source."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)  # source -> source it duplicates
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        """True when the index content changed."""
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    source: str
+    path: Path
+    sha256: str
+    chunks: list[Chunk]
+    title: str
+    kind: str
+    pages: int | None
+    is_new: bool
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """Supported files under ``paths`` as (file, root) pairs, and the folders that were scanned.
+
+    The root of a file is the folder argument it was found under (or its own parent for a file
+    argument); it determines the document's source name.
+    """
+    files: list[tuple[Path, Path]] = []
+    folders: list[Path] = []
+    for raw in paths:
+        path = raw.expanduser().resolve()
+        if path.is_dir():
+            folders.append(path)
+            for file in sorted(path.rglob("*")):
+                if file.is_file() and _wanted(file, path):
+                    files.append((file, path))
+        elif path.is_file():
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise InputError(
+                    f"{raw}: Dateityp {path.suffix or '(ohne Endung)'} wird nicht unterstützt "
+                    f"(unterstützt: {', '.join(sorted(SUPPORTED_SUFFIXES))})."
+                )
+            files.append((path, path.parent))
+        else:
+            raise InputError(f"{raw}: Datei oder Ordner nicht gefunden.")
+    return files, folders
+
+
+def _wanted(file: Path, root: Path) -> bool:
+    relative = file.relative_to(root)
+    if any(part.startswith(".") for part in relative.parts):
+        return False  # hidden files and folders (.git, editor swap files)
+    return file.suffix.lower() in SUPPORTED_SUFFIXES and file.name not in IGNORED_NAMES
+
+
+class Ingestor:
+    """Keeps an :class:`Index` in step with a set of files."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: "Embedder",
+        corpus_dir: Path,
+        target_chars: int = 900,
+        max_chars: int = 1400,
+        batch_size: int = 32,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.corpus_dir = corpus_dir.expanduser().resolve()
+        self.target_chars = target_chars
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    def source_name(self, file: Path, root: Path) -> str:
+        """Stable document name: relative to the corpus folder when inside it, else to ``root``."""
+        base = self.corpus_dir if file.is_relative_to(self.corpus_dir) else root
+        return file.relative_to(base).as_posix()
+
+    def ingest(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        prune: bool = True,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Bring the index up to date with ``paths`` (default: the corpus folder).
+
+        With ``prune``, documents whose files were under a scanned folder and are gone are removed.
+        A file that cannot be read is reported in ``failed`` and the rest are indexed; a previously
+        indexed version of it stays searchable. ``rebuild`` empties the index first (needed after
+        changing the embedding model).
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        files, folders = discover(list(paths) if paths else [self.corpus_dir])
+        with self._exclusive():
+            if rebuild:
+                self.index.reset()
+            manifest = self.index.ensure_manifest(self.embedder.name, self.embedder.dimension)
+            self.index.check_embedder(self.embedder.name, self.embedder.dimension)
+            pending = self._read(files, report, progress)
+            self._embed_and_store(pending, report, progress)
+            if prune:
+                self._prune(folders, {p for p, _ in files}, report)
+            orphans = self.index.vectors.all_ids() - manifest.chunk_ids()
+            if orphans:
+                self.index.vectors.delete(orphans)
+            keyword_stale = report.changed or bool(orphans) or not self.index.keyword_path.exists()
+            if keyword_stale:
+                self.index.rebuild_keyword()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, source: str) -> bool:
+        """Remove one document from both indexes; False if it was not indexed."""
+        with self._exclusive():
+            manifest = self.index.manifest
+            if manifest is None or source not in manifest.documents:
+                return False
+            self._drop(source)
+            self.index.rebuild_keyword()
+            return True
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _read(self, files: list[tuple[Path, Path]], report: IngestReport, progress: ProgressCallback | None) -> list[_Pending]:
+        manifest = self.index.manifest
+        assert manifest is not None
+        by_hash = {record.sha256: (source, Path(record.path)) for source, record in manifest.documents.items()}
+        pending: list[_Pending] = []
+        for done, (file, root) in enumerate(files, start=1):
+            if progress:
+                progress("lesen", done - 1, len(files))
+            source = self.source_name(file, root)
+            try:
+                sha = file_sha256(file)
+                record = manifest.documents.get(source)
+                if record is not None and record.sha256 == sha:
+                    report.unchanged.append(source)
+                    report.pages += record.pages or 0
+                    continue
+                original = by_hash.get(sha)
+                if original is not None and original[0] != source and original[1].exists():
+                    report.duplicates[source] = original[0]
+                    continue
+                document = load_document(file, source)
+                chunks = chunk_document(document, self.target_chars, self.max_chars)
+                if not chunks:
+                    raise DocumentError(f"{source}: enthält keinen indexierbaren Text.")
+            except (AssistantError, OSError) as exc:
+                report.failed[source] = str(exc) if isinstance(exc, AssistantError) else f"{source}: {exc.strerror or exc}"
+                continue
+            by_hash[sha] = (source, file)
+            pending.append(
+                _Pending(source, file, sha, chunks, document.title, document.kind, document.pages, record is None)
+            )
+            report.pages += document.pages or 0
+        if progress:
+            progress("lesen", len(files), len(files))
+        return pending
+
+    def _embed_and_store(self, pending: list[_Pending], report: IngestReport, progress: ProgressCallback | None) -> None:
+        manifest = self.index.manifest
+        assert manifest is not None
+        vectors = self.index.vectors
+        todo: list[tuple[_Pending, list[Chunk]]] = []
+        for item in pending:
+            stored = vectors.existing_ids([c.id for c in item.chunks])
+            missing = [c for c in item.chunks if c.id not in stored]
+            report.chunks_reused += len(item.chunks) - len(missing)
+            todo.append((item, missing))
+        total = sum(len(missing) for _, missing in todo)
+        done = 0
+        if progress:
+            progress("einbetten", 0, total)
+        for item, missing in todo:
+            for start in range(0, len(missing), self.batch_size):
+                batch = missing[start : start + self.batch_size]
+                embeddings = self.embedder.embed_documents([c.text for c in batch], [c.header() for c in batch])
+                vectors.upsert(batch, embeddings)
+                done += len(batch)
+                report.chunks_embedded += len(batch)
+                if progress:
+                    progress("einbetten", done, total)
+            # Chunk metadata (ordinal, page) may change while text stays: refresh reused chunks too.
+            missing_ids = {c.id for c in missing}
+            reused = [c for c in item.chunks if c.id not in missing_ids]
+            if reused:
+                _, stored_vectors = vectors.get([c.id for c in reused], with_embeddings=True)
+                if stored_vectors is not None and len(stored_vectors) == len(reused):
+                    vectors.upsert(reused, stored_vectors)
+            new_ids = {c.id for c in item.chunks}
+            stale = vectors.ids_of_source(item.source) - new_ids
+            if stale:
+                vectors.delete(stale)
+            manifest.documents[item.source] = DocumentRecord(
+                source=item.source,
+                path=str(item.path),
+                sha256=item.sha256,
+                title=item.title,
+                kind=item.kind,
+                pages=item.pages,
+                chunk_ids=[c.id for c in item.chunks],
+                indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+            manifest.save(self.index.manifest_path)
+            (report.added if item.is_new else report.updated).append(item.source)
+
+    def _prune(self, folders: list[Path], present: set[Path], report: IngestReport) -> None:
+        manifest = self.index.manifest
+        assert manifest is not None
+        for source, record in list(manifest.documents.items()):
+            path = Path(record.path)
+            in_scanned = any(path.is_relative_to(folder) for folder in folders)
+            if in_scanned and path not in present and not path.exists():
+                self._drop(source)
+                report.removed.append(source)
+
+    def _drop(self, source: str) -> None:
+        manifest = self.index.manifest
+        assert manifest is not None
+        # Manifest first: if we crash after this, the chunks are orphans and the next run deletes them.
+        del manifest.documents[source]
+        manifest.save(self.index.manifest_path)
+        self.index.vectors.delete(self.index.vectors.ids_of_source(source))
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One writer at a time, across processes (CLI and UI may run side by side)."""
+        self.index.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.index.folder / ".lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexStateError(
+                    "Der Index wird gerade von einem anderen Vorgang aktualisiert. Bitte warten und erneut versuchen."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,239 @@
+"""Prompt assembly for the chat model: context budgeting and the plain-completion fallback format.
+
+Pure functions, no model needed. :func:`fit_messages` turns a system prompt, numbered source
+strings, a question and the conversation history into chat messages that always fit the model's
+context window. :func:`render_completion_prompt` renders messages as a document to be continued,
+for GGUF models without a chat template (base models such as the bundled Gemma 3 270M).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Literal, NamedTuple, Sequence, TypedDict
+
+from .errors import ConfigError, InputError
+from .language import detect_language
+
+
+class Message(TypedDict):
+    """One chat turn."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+#: Counts the tokens of a text with the model's tokenizer.
+TokenCounter = Callable[[str], int]
+
+#: Tokens a chat template (or the fallback labels) adds around each message: role markers,
+#: turn delimiters, newlines. Gemma's template adds 5, ChatML about 5, the fallback labels about 4.
+MESSAGE_OVERHEAD_TOKENS = 8
+#: Slack for BOS and for tokenising the joined prompt into slightly more tokens than its parts.
+PROMPT_RESERVE_TOKENS = 16
+#: Joins the system text, the sources header and the sources.
+_SOURCE_SEPARATOR = "\n\n"
+
+
+class FittedPrompt(NamedTuple):
+    """The result of :func:`fit_messages`: messages to send and how many sources made it in.
+
+    Sources ``1..kept_source_count`` are in the prompt (the last one possibly cut short); the
+    caller should only accept citations of those.
+    """
+
+    messages: list[Message]
+    kept_source_count: int
+
+
+def fit_messages(
+    system: str,
+    sources: Sequence[str],
+    question: str,
+    history: Sequence[Message],
+    count_tokens: TokenCounter,
+    context_window: int,
+    max_new_tokens: int,
+    *,
+    sources_header: str = "Quellen:",
+) -> FittedPrompt:
+    """Build ``[system, *history, user question]`` so that prompt + answer fit the context window.
+
+    The sources (already formatted, most relevant first, e.g. ``"[1] Titel, S. 4 — text"``) are
+    appended to the system message under ``sources_header``; keeping them out of the user turn
+    keeps the question clean for both chat templates and the completion fallback.
+
+    Priorities when the budget is short: the question is never trimmed; history is dropped
+    oldest-first; only when no history is left are sources dropped from the end, and the last kept
+    source may be cut at a sentence boundary. Unpacks as ``(messages, kept_source_count)``.
+
+    Raises :class:`~assistant.errors.InputError` when the question is empty or system prompt +
+    question alone do not fit, :class:`~assistant.errors.ConfigError` when ``max_new_tokens``
+    leaves no room for a prompt.
+    """
+    if not question.strip():
+        raise InputError("Leere Frage: bitte eine Frage eingeben.")
+    for turn in history:
+        if turn["role"] not in ("user", "assistant"):
+            raise ValueError(f"history may only hold user and assistant turns, got role {turn['role']!r}")
+    budget = context_window - max_new_tokens - PROMPT_RESERVE_TOKENS
+    if budget <= 0:
+        raise ConfigError(
+            f"ASSISTANT_LLM_MAX_TOKENS ({max_new_tokens}) leaves no room for the prompt in a context "
+            f"window of {context_window} tokens (ASSISTANT_LLM_CONTEXT); lower the first or raise the second."
+        )
+
+    def cost(text: str) -> int:
+        return count_tokens(text) + MESSAGE_OVERHEAD_TOKENS
+
+    question_cost = cost(question)
+    base = cost(system) + question_cost
+    if base > budget:
+        raise InputError(
+            f"Frage zu lang: Systemanweisung und Frage brauchen {base} Tokens, für den Prompt sind nur "
+            f"{budget} frei (Kontextfenster {context_window} minus {max_new_tokens} für die Antwort). "
+            "Bitte die Frage kürzen oder ASSISTANT_LLM_CONTEXT erhöhen."
+        )
+
+    kept, truncated = _fit_sources(system, sources, sources_header, count_tokens, budget - question_cost)
+    system_content = _system_with_sources(system, kept, sources_header)
+    used = cost(system_content) + question_cost
+
+    kept_history: list[Message] = []
+    if len(kept) == len(sources) and not truncated:
+        kept_history = _fit_history(history, cost, budget - used)
+
+    messages: list[Message] = [{"role": "system", "content": system_content}]
+    messages.extend(kept_history)
+    messages.append({"role": "user", "content": question})
+    return FittedPrompt(messages, len(kept))
+
+
+def _system_with_sources(system: str, sources: Sequence[str], header: str) -> str:
+    if not sources:
+        return system
+    return system + _SOURCE_SEPARATOR + header + "\n" + _SOURCE_SEPARATOR.join(sources)
+
+
+def _fit_sources(
+    system: str, sources: Sequence[str], header: str, count_tokens: TokenCounter, budget: int
+) -> tuple[list[str], bool]:
+    """Keep sources in order while the system message stays within ``budget`` (overhead included)."""
+
+    def fits(candidate: Sequence[str]) -> bool:
+        return count_tokens(_system_with_sources(system, candidate, header)) + MESSAGE_OVERHEAD_TOKENS <= budget
+
+    kept: list[str] = []
+    for source in sources:
+        if fits([*kept, source]):
+            kept.append(source)
+            continue
+        # Cut the first source that does not fit; everything after it is less relevant and dropped.
+        prefix = _longest_fitting_prefix(source, lambda text: fits([*kept, text]))
+        if prefix:
+            kept.append(prefix)
+            return kept, True
+        return kept, False
+    return kept, False
+
+
+def _fit_history(history: Sequence[Message], cost: Callable[[str], int], budget: int) -> list[Message]:
+    """Keep the newest turns that fit; the kept part never starts with an assistant turn."""
+    start = len(history)
+    total = 0
+    for index in range(len(history) - 1, -1, -1):
+        turn_cost = cost(history[index]["content"])
+        if total + turn_cost > budget:
+            break
+        total += turn_cost
+        start = index
+    while start < len(history) and history[start]["role"] == "assistant":
+        # An answer without its question confuses the model more than it helps.
+        start += 1
+    return [{"role": turn["role"], "content": turn["content"]} for turn in history[start:]]
+
+
+# A sentence ends at . ! ? or … (optionally followed by a closing quote or bracket) before whitespace
+# and an upper-case letter, digit or opening quote. Abbreviations and ordinals are excluded below.
+_SENTENCE_END = re.compile(r"[.!?…][\"'»«“”)\]]?(?=\s+[\"'„“»«(\[A-ZÄÖÜ0-9])")
+_ABBREVIATIONS = frozenset(
+    "abs abschn anh anl art aufl bd bzw ca dr etc evtl ff gem ggf hrsg inkl kap lit max min mio mrd nr "
+    "prof rd rn sog std str tel usw vgl zzgl bspw mr no vs".split()
+)
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end in ``text`` (German-aware: skips ``z. B.``, ``Abs.``, ``1.``)."""
+    ends: list[int] = []
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start()] == ".":
+            word = re.search(r"(\w+)$", text[: match.start()])
+            token = word.group(1) if word else ""
+            # "S. 4", "z. B.", "Abs. 2" and ordinals like "1. Januar" are not sentence ends.
+            if len(token) == 1 or token.isdigit() or token.lower() in _ABBREVIATIONS:
+                continue
+        ends.append(match.end())
+    return ends
+
+
+def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:
+    """The longest prefix of ``text`` ending at a sentence boundary that ``fits``; "" if none does."""
+    candidates = [text[:end] for end in sentence_ends(text)]
+    low, high, best = 0, len(candidates) - 1, ""
+    # Token counts grow with the prefix, so binary search keeps tokenizer calls at O(log n).
+    while low <= high:
+        middle = (low + high) // 2
+        if fits(candidates[middle]):
+            best, low = candidates[middle], middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+# --- Plain-completion fallback for models without a chat template -----------------------------
+
+
+@dataclass(frozen=True)
+class TurnLabels:
+    """Labels that mark the turns in a document-continuation prompt."""
+
+    question: str
+    answer: str
+
+
+GERMAN_LABELS = TurnLabels(question="Frage", answer="Antwort")
+ENGLISH_LABELS = TurnLabels(question="Question", answer="Answer")
+
+def labels_for(messages: Sequence[Message]) -> TurnLabels:
+    """German labels when the conversation (user turns) is German, English otherwise."""
+    user_text = " ".join(m["content"] for m in messages if m["role"] == "user")
+    return ENGLISH_LABELS if detect_language(user_text) == "en" else GERMAN_LABELS
+
+
+def render_completion_prompt(messages: Sequence[Message]) -> tuple[str, list[str]]:
+    """Render chat messages as a document for a base model to continue; returns ``(prompt, stop)``.
+
+    Layout: the system text, a blank line, then each user turn as ``Frage: …`` and each assistant
+    turn as ``Antwort: …``, ending with an open ``Antwort:`` for the model to complete. The stop
+    strings end generation where a base model would start the next turn by itself.
+    """
+    if not messages or messages[-1]["role"] != "user":
+        raise ValueError("the last message must be the user's question")
+    labels = labels_for(messages)
+    parts: list[str] = []
+    for message in messages:
+        content = message["content"].strip()
+        if message["role"] == "system":
+            if content:
+                parts.append(content + "\n\n")
+        elif message["role"] == "user":
+            parts.append(f"{labels.question}: {content}\n")
+        else:
+            parts.append(f"{labels.answer}: {content}\n\n")
+    parts.append(f"{labels.answer}:")
+    return "".join(parts), completion_stops(labels)
+
+
+def completion_stops(labels: TurnLabels) -> list[str]:
+    """Stop strings for the fallback format: the start of a next question or a repeated answer label."""
+    return [f"\n{labels.question}:", f"\n{labels.answer}:", "\n\n\n"]

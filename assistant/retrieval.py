@@ -1,0 +1,123 @@
+"""Hybrid retrieval: dense (embedder + Chroma) and German BM25, fused by weighted reciprocal rank.
+
+Why weighted and language-aware: BM25 over German chunks cannot match an English question, and
+equal-weight fusion then drags good dense results down (measured on XQuAD: dense recall@5 0.99,
+naive fusion 0.70 with English questions). So BM25's weight is scaled by how "German" the query is,
+and it only contributes candidates next to the dense ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .chunking import Chunk
+from .language import detect_language
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
+    from .store import Index
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its fused score and the evidence behind it.
+
+    ``score`` is the fused score normalised to [0, 1] (1 = ranked first by every retriever);
+    ``dense_score`` is the cosine similarity of query and chunk (computed for every hit, also those
+    found by BM25 alone), ``bm25_score`` the raw BM25 score (None if BM25 did not return the chunk).
+    """
+
+    chunk: Chunk
+    score: float
+    dense_score: float
+    bm25_score: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """How the two rankings are combined; see docs/RETRIEVAL.md for the measurements behind defaults."""
+
+    candidates: int = 50
+    dense_weight: float = 1.0
+    bm25_weight: float = 0.5
+    #: Factor on ``bm25_weight`` for queries not in German (cross-lingual: BM25 cannot match them).
+    foreign_bm25_factor: float = 0.0
+    rrf_k: int = 60
+
+
+class Retriever:
+    """Searches an :class:`~assistant.store.Index` with an :class:`~assistant.embeddings.Embedder`."""
+
+    def __init__(self, index: "Index", embedder: "Embedder", params: FusionParams | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.params = params or FusionParams()
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first; empty when the index is empty."""
+        query = query.strip()
+        self.index.check_embedder(self.embedder.name, self.embedder.dimension)
+        if not query or self.index.vectors.count() == 0:
+            return []
+        p = self.params
+        query_vector = self.embedder.embed_queries([query])[0]
+        dense = self.index.vectors.query(query_vector, p.candidates)
+        bm25_weight = p.bm25_weight if detect_language(query) == "de" else p.bm25_weight * p.foreign_bm25_factor
+        keyword = self.index.keyword().search(query, p.candidates) if bm25_weight > 0 else []
+        return fuse(dense, keyword, query_vector, self.index, k, p, bm25_weight)
+
+
+def fuse(
+    dense: list[tuple[Chunk, float]],
+    keyword: list[tuple[str, float]],
+    query_vector: np.ndarray,
+    index: "Index",
+    k: int,
+    params: FusionParams,
+    bm25_weight: float,
+) -> list[Hit]:
+    """Weighted reciprocal-rank fusion of a dense and a keyword ranking into ``k`` hits."""
+    rrf_k = params.rrf_k
+    scores: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    dense_scores: dict[str, float] = {}
+    dense_ranks: dict[str, int] = {}
+    for rank, (chunk, similarity) in enumerate(dense, start=1):
+        chunks[chunk.id] = chunk
+        dense_scores[chunk.id] = similarity
+        dense_ranks[chunk.id] = rank
+        scores[chunk.id] = params.dense_weight / (rrf_k + rank)
+    bm25_scores: dict[str, float] = {}
+    bm25_ranks: dict[str, int] = {}
+    for rank, (chunk_id, bm25) in enumerate(keyword, start=1):
+        bm25_scores[chunk_id] = bm25
+        bm25_ranks[chunk_id] = rank
+        scores[chunk_id] = scores.get(chunk_id, 0.0) + bm25_weight / (rrf_k + rank)
+
+    ranked = sorted(scores, key=lambda cid: -scores[cid])[:k]
+    missing = [cid for cid in ranked if cid not in chunks]
+    if missing:
+        # Found by BM25 only: fetch text and vectors so every hit has a comparable dense score.
+        fetched, vectors = index.vectors.get(missing, with_embeddings=True)
+        assert vectors is not None
+        for chunk, vector in zip(fetched, vectors):
+            chunks[chunk.id] = chunk
+            dense_scores[chunk.id] = float(np.dot(vector, query_vector))
+    best = (params.dense_weight + bm25_weight) / (rrf_k + 1)
+    return [
+        Hit(
+            chunk=chunks[cid],
+            score=scores[cid] / best,
+            dense_score=dense_scores[cid],
+            bm25_score=bm25_scores.get(cid),
+            dense_rank=dense_ranks.get(cid),
+            bm25_rank=bm25_ranks.get(cid),
+        )
+        for cid in ranked
+        if cid in chunks
+    ]

