@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
+from .answer import Answerer, AnswerParams, Mode
 from .config import Settings
 from .embeddings import create_embedder
+from .errors import ModelError
 from .ingest import Ingestor
 from .retrieval import FusionParams, Retriever
+from .models import ResolvedModel, resolve_llm
 from .store import Index
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
+    from .llm import ChatModel
 
 
 def disable_telemetry() -> None:
@@ -40,6 +45,36 @@ class App:
     index: Index
     retriever: Retriever
     ingestor: Ingestor
+    answerer: Answerer
+    #: Which chat model answers in llm mode (None when none is available), for status displays.
+    llm: "ResolvedModel | None"
+
+
+class LazyChatModel:
+    """Creates the llama.cpp model on first request, once; re-raises a resolution error only then."""
+
+    def __init__(self, settings: Settings, resolved: "ResolvedModel | None", error: ModelError | None) -> None:
+        self._settings = settings
+        self._resolved = resolved
+        self._error = error
+        self._model: "ChatModel | None" = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> "ChatModel":
+        if self._resolved is None:
+            assert self._error is not None
+            raise self._error
+        with self._lock:
+            if self._model is None:
+                from .llm import LlamaCppChatModel
+
+                self._model = LlamaCppChatModel(
+                    self._resolved.path,
+                    self._resolved.name,
+                    n_ctx=self._settings.llm_context,
+                    n_threads=self._settings.n_threads,
+                )
+            return self._model
 
 
 def fusion_params(settings: Settings) -> FusionParams:
@@ -52,8 +87,14 @@ def fusion_params(settings: Settings) -> FusionParams:
     )
 
 
-def build_app(settings: Settings, *, embedder: "Embedder | None" = None, chroma_client: Any | None = None) -> App:
-    """Wire the assistant. Tests pass a fake embedder and an in-memory Chroma client."""
+def build_app(
+    settings: Settings,
+    *,
+    embedder: "Embedder | None" = None,
+    chroma_client: Any | None = None,
+    chat_model: "ChatModel | None" = None,
+) -> App:
+    """Wire the assistant. Tests pass a fake embedder, chat model and Chroma client."""
     disable_telemetry()
     embedder = embedder if embedder is not None else create_embedder(settings)
     index = Index(settings.index_dir, client=chroma_client)
@@ -66,4 +107,23 @@ def build_app(settings: Settings, *, embedder: "Embedder | None" = None, chroma_
         max_chars=settings.chunk_max_chars,
         batch_size=max(settings.embed_batch_size, 8),
     )
-    return App(settings=settings, embedder=embedder, index=index, retriever=retriever, ingestor=ingestor)
+    resolved: ResolvedModel | None = None
+    if chat_model is not None:
+        factory: Callable[[], ChatModel] = lambda: chat_model  # noqa: E731
+        default_mode: Mode = "llm"
+    else:
+        error: ModelError | None = None
+        try:
+            resolved = resolve_llm(settings)
+        except ModelError as exc:
+            error = exc
+        factory = LazyChatModel(settings, resolved, error)
+        # The bundled model is a base model that gets facts wrong: it must never be the default voice.
+        default_mode = "llm" if resolved is not None and resolved.origin != "bundled" else "extractive"
+    answerer = Answerer(retriever, embedder, factory, default_mode, answer_params(settings))
+    return App(settings, embedder, index, retriever, ingestor, answerer, resolved)
+
+
+def answer_params(settings: Settings) -> AnswerParams:
+    """Answer-stage parameters from settings."""
+    return AnswerParams(k=settings.top_k, min_evidence=settings.min_evidence, max_new_tokens=settings.llm_max_tokens)

@@ -1,4 +1,4 @@
-"""Command line: ``assistant setup | ingest | search | documents``.
+"""Command line: ``assistant setup | ingest | search | ask | documents``.
 
 Errors are translated here, once: an :class:`~assistant.errors.AssistantError` becomes its message on
 stderr and its exit code; nothing else prints tracebacks for expected failures.
@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=None, help="Anzahl Treffer (Standard: 5)")
     search.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
     search.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
+
+    ask = sub.add_parser("ask", help="Frage beantworten, mit geprüften Quellenangaben")
+    ask.add_argument("question", nargs="?", help="die Frage")
+    ask.add_argument("-k", type=int, default=None, help="Anzahl Quellen (Standard: 5)")
+    ask.add_argument("--mode", choices=["extractive", "llm"], help="extractive = Belegstellen ohne Sprachmodell; llm = KI-Antwort")
+    ask.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
+    ask.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
     return parser
@@ -89,16 +96,10 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _search(settings: Settings, args: argparse.Namespace) -> int:
-    from .app import build_app
-
     if (args.query is None) == (args.questions is None):
         raise InputError("Bitte genau eines angeben: eine Suchanfrage oder --questions DATEI.jsonl")
-    k = args.k if args.k is not None else settings.top_k
-    if k < 1:
-        raise InputError(f"-k muss mindestens 1 sein (war {k}).")
-    app = build_app(settings)
-    if app.index.manifest is None or not app.index.manifest.documents:
-        raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
+    k = _positive_k(args.k, settings)
+    app = _app_with_index(settings)
     if args.questions is not None:
         for item in read_questions(args.questions):
             hits, seconds = _timed_search(app, item["q"], k)
@@ -109,6 +110,32 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
         _print_json({"id": None, "query": args.query, "retrieved": [hit_json(h) for h in hits], "timings": {"retrieval_s": seconds}})
     else:
         _print_hits(hits, seconds, sys.stdout)
+    return 0
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.question is None) == (args.questions is None):
+        raise InputError("Bitte genau eines angeben: eine Frage oder --questions DATEI.jsonl")
+    k = _positive_k(args.k, settings)
+    app = _app_with_index(settings)
+    if args.questions is not None:
+        for item in read_questions(args.questions):
+            answer = app.answerer.ask(item["q"], mode=args.mode, k=k)
+            _print_json(answer.to_json(item["id"]))
+        return 0
+    answer = app.answerer.ask(args.question, mode=args.mode, k=k)
+    if args.json:
+        _print_json(answer.to_json())
+        return 0
+    if answer.notice:
+        print(f"Hinweis: {answer.notice}\n")
+    print(answer.text)
+    if answer.citations:
+        print("\nQuellen:" if answer.language == "de" else "\nSources:")
+        for citation in answer.citations:
+            print(f"[{citation.n}] {citation.label()}")
+    t = answer.timings
+    print(f"\n({answer.mode}, Suche {t['retrieval_s']:.2f} s, gesamt {t['total_s']:.2f} s)", file=sys.stderr)
     return 0
 
 
@@ -130,11 +157,28 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "setup": _setup,
     "ingest": _ingest,
     "search": _search,
+    "ask": _ask,
     "documents": _documents,
 }
 
 
 # -- helpers shared by commands ------------------------------------------------------------------
+
+
+def _positive_k(k: int | None, settings: Settings) -> int:
+    k = k if k is not None else settings.top_k
+    if k < 1:
+        raise InputError(f"-k muss mindestens 1 sein (war {k}).")
+    return k
+
+
+def _app_with_index(settings: Settings) -> Any:
+    from .app import build_app
+
+    app = build_app(settings)
+    if app.index.manifest is None or not app.index.manifest.documents:
+        raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
+    return app
 
 
 def read_questions(path: Path) -> Iterator[dict[str, Any]]:

@@ -66,6 +66,9 @@ class Settings:
     #: RRF constant k in 1 / (k + rank).
     rrf_k: int = 60
 
+    #: Refuse to answer when the best retrieved chunk's cosine similarity to the question is below this.
+    min_evidence: float = 0.40
+
     #: GGUF chat model: a file path. Empty: newest ``models/*.gguf``, then the bundled Gemma 3 270M.
     llm: str = ""
     #: Context window of the chat model in tokens.

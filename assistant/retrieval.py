@@ -58,14 +58,18 @@ class Retriever:
         self.embedder = embedder
         self.params = params or FusionParams()
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first; empty when the index is empty."""
+    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first; empty when the index is empty.
+
+        ``query_vector`` may be passed when the caller has embedded the query already.
+        """
         query = query.strip()
         self.index.check_embedder(self.embedder.name, self.embedder.dimension)
         if not query or self.index.vectors.count() == 0:
             return []
         p = self.params
-        query_vector = self.embedder.embed_queries([query])[0]
+        if query_vector is None:
+            query_vector = self.embedder.embed_queries([query])[0]
         dense = self.index.vectors.query(query_vector, p.candidates)
         bm25_weight = p.bm25_weight if detect_language(query) == "de" else p.bm25_weight * p.foreign_bm25_factor
         keyword = self.index.keyword().search(query, p.candidates) if bm25_weight > 0 else []

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.lexical import STOPWORDS
+
 _WORD = re.compile(r"\w+")
 
 
 class HashEmbedder:
-    """Bag-of-words embedder: lower-cased word tokens hashed into ``dimension`` buckets, L2-normalised.
+    """Bag-of-words embedder: lower-cased content words hashed into ``dimension`` buckets, L2-normalised.
 
     Texts sharing words get a positive cosine similarity, texts without common words (almost always)
     zero — enough for retrieval tests, deterministic across processes (no ``hash()`` randomisation).
@@ -43,8 +45,42 @@ class HashEmbedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             # An empty text still gets a unit vector (the empty token's bucket) so every row is normalised.
-            for token in _WORD.findall(text.lower()) or [""]:
+            for token in [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS] or [""]:
                 bucket = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
                 vectors[row, bucket % self.dimension] += 1.0
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors
+
+
+class ScriptedChatModel:
+    """A chat model that replies with scripted answers and records every prompt it was given.
+
+    ``replies`` are returned in order (the last one repeats); each reply is streamed in word-sized
+    pieces. ``count_tokens`` counts whitespace-separated words, so budgeting is easy to reason about.
+    """
+
+    def __init__(self, *replies: str, context_window: int = 4096, name: str = "scripted") -> None:
+        self.replies = list(replies) or [""]
+        self.name = name
+        self._context_window = context_window
+        self.prompts: list[list[dict]] = []
+
+    @property
+    def context_window(self) -> int:
+        return self._context_window
+
+    @property
+    def has_chat_template(self) -> bool:
+        return True
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
+        from assistant.llm import Generation, TokenCounts
+
+        self.prompts.append([dict(m) for m in messages])
+        reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
+        pieces = re.findall(r"\S+\s*", reply)
+        prompt_tokens = sum(self.count_tokens(m["content"]) for m in messages)
+        return Generation(pieces, TokenCounts(prompt_tokens=prompt_tokens, completion_tokens=len(pieces)))

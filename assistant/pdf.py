@@ -1,0 +1,736 @@
+"""PDF loader: pypdf's text layer rebuilt into headings, paragraphs and list items with their pages.
+
+A text layer has neither paragraphs nor headings. They are rebuilt from line geometry and fonts
+(pypdf's ``visitor_text``) plus numbering patterns:
+
+* running headers/footers are lines that recur at the same height on many pages (digits may vary:
+  "Seite 3 von 45", "- 4 -"); a lone page number in the margin goes as well;
+* headings are short lines set bold or larger than the body text, or short lines that start with a
+  section number ("2.2 …", "§ 1 …", "Abschnitt 1 …") after a paragraph break;
+* paragraphs end at vertical gaps, column changes, list markers and short sentence-final lines;
+* hyphenated line ends are joined by :func:`assistant.documents.join_lines`, also across page breaks.
+
+Every pypdf failure (damaged file, encryption, no text layer) becomes a DocumentError naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .documents import (
+    BULLET,
+    ENUMERATED,
+    Block,
+    BlockKind,
+    Document,
+    Vocabulary,
+    collapse_whitespace,
+    ends_with_hyphen,
+    join_lines,
+    normalize_text,
+    tidy,
+)
+from .errors import DocumentError
+
+
+@dataclass
+class _Line:
+    """One text line of a PDF page with the geometry of its first glyph run (None when unknown)."""
+
+    text: str
+    x: float | None
+    y: float | None
+    size: float
+    bold: bool
+    wide_gaps: int = 0  # runs of 2+ spaces after the first word: the mark of a justified line
+
+
+@dataclass
+class _Layout:
+    """Typography of a PDF's body text, the yardstick for headings and paragraph breaks."""
+
+    body_size: float
+    bold_is_body: bool
+    full_line: float  # characters in a typical full-width line
+    pitch: float | None  # baseline distance of body lines
+
+    def expected_pitch(self, size: float) -> float | None:
+        if self.pitch is None:
+            return None
+        return self.pitch * max(size, 1.0) / max(self.body_size, 1.0)
+
+
+@dataclass
+class _Heading:
+    text: str
+    style: tuple[float, bool] | None  # None: body-styled heading recognised by its numbering
+    sublevel: int
+    numbered: bool
+
+
+@dataclass
+class _Draft:
+    kind: BlockKind
+    lines: list[str]
+    section: tuple[str, ...]
+    page: int
+    marker: str | None = None
+    x: float | None = None
+    text: str = ""
+
+
+_PAGE_NUMBER = re.compile(
+    r"^[-–—‒(\[]?\s*(?:(?:seite|page|s\.)\s*)?\d{1,4}\s*(?:(?:von|of|/|aus)\s*\d{1,4})?\s*[-–—‒)\]]?$", re.IGNORECASE
+)
+_TOC_LEADER = re.compile(r"(?:\s*\.){4,}\s*\d*\s*$|\s*…{2,}\s*\d*\s*$")
+_KERNED_NUMBER = re.compile(r"^([\d.]*\d) \.")
+_SPACE_BEFORE_PERIOD = re.compile(r"(?<=[^\W_]) \.(?=[^\W_]|\s|$)")  # "e .V ." from kerned text
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=[A-ZÄÖÜ„\"'(§])")
+_LEGAL_HEADING = re.compile(
+    r"^(?:(?P<para>§{1,2})\s*\d+[a-z]?\b|(?P<art>Art(?:ikel|\.)?)\s*\d+[a-z]?\b"
+    r"|(?P<kw>Teil|Buch|Kapitel|Abschnitt|Unterabschnitt|Titel|Anlage|Anhang)\s+(?:[IVXLC]+|\d+[a-z]?)\b)",
+    re.IGNORECASE,
+)
+_LEGAL_SUBLEVEL = {
+    "teil": 1, "buch": 1, "anlage": 1, "anhang": 1, "kapitel": 2, "abschnitt": 3, "unterabschnitt": 4,
+    "titel": 5, "§": 6, "art": 6,
+}
+_ABSATZ = re.compile(r"^\(\d{1,3}[a-z]?\)\s+")
+# Words that cannot end a heading or a paragraph: the line continues on the next one.
+_FUNCTION_WORDS = {
+    "der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem", "einen", "und",
+    "oder", "sowie", "bzw.", "für", "von", "vom", "zu", "zur", "zum", "mit", "in", "im", "an", "am", "auf",
+    "aus", "bei", "beim", "nach", "über", "unter", "um", "durch", "gegen", "ohne", "als", "wie", "dass",
+    "ob", "wenn", "weil", "sich", "nicht", "auch", "ist", "sind", "wird", "werden", "kann", "können",
+    "soll", "sollen", "muss", "müssen", "hat", "haben", "deren", "dessen", "welche", "welcher", "pro", "je",
+    "per", "bis", "gemäß", "laut", "seit", "vor", "zwischen", "bzw", "sowohl", "weder", "entweder", "the",
+    "of", "and", "or", "to", "a", "for", "with", "by", "on", "is", "are",
+}
+# Abbreviations after which a line-final period does not end a sentence.
+_ABBREVIATIONS = {
+    "abs", "art", "bzw", "ca", "dr", "prof", "vgl", "nr", "ggf", "inkl", "zzgl", "evtl", "bspw", "sog", "gem",
+    "lit", "buchst", "kap", "abschn", "anh", "mio", "mrd", "st", "str", "tel", "hrsg", "rd", "rn", "z.b", "d.h",
+    "u.a", "bzgl", "i.v.m", "e.v", "s", "ff", "f",
+}
+
+
+def load_pdf(data: bytes, name: str, stem: str) -> Document:
+    """A PDF's bytes as a Document; ``name`` appears in error messages, ``stem`` is the fallback title.
+
+    Adapter around pypdf: every failure of the parser becomes a DocumentError naming the file.
+    """
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError(
+            f"{name}: ist keine PDF-Datei (die Kennung %PDF fehlt; beschädigter Download oder falsche "
+            "Endung) – bitte die Originaldatei erneut herunterladen oder exportieren."
+        )
+    # pypdf raises many exception types on damaged files; each one means "this PDF is unreadable".
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        encrypted = reader.is_encrypted
+    except Exception as exc:
+        raise DocumentError(
+            f"{name}: PDF ist beschädigt und kann nicht gelesen werden ({type(exc).__name__}: {exc}) – "
+            "bitte die Datei neu exportieren oder herunterladen."
+        ) from exc
+    if encrypted:
+        try:
+            decrypted = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+        except Exception as exc:
+            raise DocumentError(
+                f"{name}: PDF ist verschlüsselt und lässt sich nicht entschlüsseln ({exc}) – bitte eine "
+                "ungeschützte Fassung ablegen."
+            ) from exc
+        if not decrypted:
+            raise DocumentError(
+                f"{name}: PDF ist passwortgeschützt – bitte eine Fassung ohne Kennwort ablegen "
+                "(z. B. im PDF-Programm entsperren und neu speichern)."
+            )
+    try:
+        page_objects = list(reader.pages)
+        pages = [_page_lines(page) for page in page_objects]
+        boxes = [(float(page.mediabox.bottom), float(page.mediabox.height)) for page in page_objects]
+        info = reader.metadata
+        meta = {
+            "title": str(info.title or "") if info else "",
+            "author": str(info.author or "") if info else "",
+            "subject": str(info.subject or "") if info else "",
+        }
+    except Exception as exc:
+        raise DocumentError(
+            f"{name}: PDF ist beschädigt, der Text lässt sich nicht auslesen ({type(exc).__name__}: {exc}) – "
+            "bitte die Datei neu exportieren oder herunterladen."
+        ) from exc
+    if not page_objects:
+        raise DocumentError(f"{name}: PDF enthält keine Seiten – bitte die Datei neu exportieren.")
+    if not any(pages):
+        raise DocumentError(
+            f"{name}: PDF enthält keinen Textlayer (gescanntes Bild?) – bitte OCR anwenden "
+            "(z. B. „ocrmypdf eingabe.pdf ausgabe.pdf“) und die erkannte Fassung ablegen."
+        )
+    pages = _strip_running_lines(pages, boxes)
+    blocks = _pdf_blocks(pages)
+    title = _usable_pdf_title(meta["title"]) or next((b.text for b in blocks if b.kind == "heading"), "") or stem
+    metadata = {key: tidy(value) for key, value in meta.items() if key != "title" and tidy(value)}
+    return Document(source=name, title=title, kind="pdf", blocks=tuple(blocks), pages=len(page_objects), metadata=metadata)
+
+
+def _usable_pdf_title(raw: str) -> str:
+    """The metadata title unless it is empty or a leftover file name ("Microsoft Word - x.docx")."""
+    title = tidy(raw)
+    if re.match(r"(?i)^microsoft (word|powerpoint) - ", title) or re.search(r"(?i)\.(docx?|pdf|indd|tex|odt|pptx?)$", title):
+        return ""
+    if title.lower() in {"untitled", "unbenannt", "ohne titel", "title", "titel"} or not re.search(r"[^\W\d_]{2}", title):
+        return ""
+    return title
+
+
+def _page_lines(page: Any) -> list[_Line]:
+    """The page's text lines as pypdf extracts them, each with position, font size and weight.
+
+    pypdf hands every glyph run to ``visitor_text``; the runs concatenate to exactly the text of
+    ``extract_text()``, so splitting them at newlines gives lines with their typography.
+    """
+    runs: list[list[tuple[str, float | None, float | None, float, bool]]] = [[]]
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, font_size: float) -> None:
+        if not text:
+            return
+        x, y, scale = _position(cm, tm)
+        size = abs(float(font_size or 0.0) * scale)
+        bold = _is_bold(font)
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                runs.append([])
+            if piece:
+                runs[-1].append((piece, x if index == 0 else None, y if index == 0 else None, size, bold))
+
+    page.extract_text(visitor_text=visit)
+    lines: list[_Line] = []
+    for pieces in runs:
+        visible = [piece for piece in pieces if piece[0].strip()]
+        if not visible:
+            continue
+        sizes: Counter[float] = Counter()
+        bold_chars = total = 0
+        for text, _, _, size, bold in visible:
+            count = len(text.strip())
+            sizes[round(size * 2) / 2] += count
+            total += count
+            bold_chars += count if bold else 0
+        raw = "".join(piece[0] for piece in pieces).rstrip()
+        wide_gaps = len(re.findall(r"\S {2,}(?=\S)", raw.strip().split(" ", 1)[-1]))
+        text = collapse_whitespace(normalize_text(raw))
+        while _KERNED_NUMBER.match(text):  # "2 .2 Aufwandsgerechte …", "1 . Das …"
+            text = _KERNED_NUMBER.sub(r"\1.", text, count=1)
+        if not text:
+            continue
+        if raw.endswith("\u00ad"):
+            text += "\u00ad"  # a soft hyphen at the line end marks a hyphenation point: join without space
+        size = sizes.most_common(1)[0][0]
+        lines.append(_Line(text, visible[0][1], visible[0][2], size, bold_chars >= 0.6 * total, wide_gaps))
+    return lines
+
+
+def _position(cm: Sequence[float], tm: Sequence[float]) -> tuple[float, float, float]:
+    """Page coordinates of a text run and the vertical scale of text space (font size multiplier)."""
+    _, _, c, d, e, f = (float(value) for value in tm)
+    ca, cb, cc, cd, ce, cf = (float(value) for value in cm)
+    x = e * ca + f * cc + ce
+    y = e * cb + f * cd + cf
+    scale = math.hypot(c * ca + d * cc, c * cb + d * cd)
+    return x, y, scale
+
+
+def _is_bold(font: Any) -> bool:
+    if not font:
+        return False
+    try:
+        name = str(font.get("/BaseFont", "")).lower()
+        if any(mark in name for mark in ("bold", "black", "heavy", "semibold", "demi")):
+            return True
+        descriptor = font.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else None
+        weight = descriptor.get("/FontWeight") if descriptor is not None else None
+        return weight is not None and float(weight) >= 600
+    except (AttributeError, TypeError, ValueError):  # malformed font dictionaries: treat as regular
+        return False
+
+
+def _furniture_key(text: str) -> str:
+    return collapse_whitespace(re.sub(r"\d+", "#", text.lower()))
+
+
+def _strip_running_lines(pages: list[list[_Line]], boxes: list[tuple[float, float]]) -> list[list[_Line]]:
+    """Drop running headers/footers and page numbers.
+
+    A line is furniture when it sits in the top or bottom margin and the same text (digits ignored)
+    recurs at the same height on at least 30 % of the pages (minimum two). Lines without a known
+    position count as "in the margin" when they are among the first or last three of their page.
+    A lone page number ("3", "- 4 -", "Seite 3 von 45") in the margin goes even if it occurs once.
+    """
+
+    def in_margin(page: int, index: int, line: _Line, edge: int) -> bool:
+        if line.y is not None:
+            bottom, height = boxes[page]
+            relative = (line.y - bottom) / height if height else 0.5
+            return relative > 0.88 or relative < 0.1
+        return index < edge or index >= len(pages[page]) - edge
+
+    hits: dict[str, list[tuple[int, int, float | None]]] = defaultdict(list)
+    remove: set[tuple[int, int]] = set()
+    for page, lines in enumerate(pages):
+        for index, line in enumerate(lines):
+            if in_margin(page, index, line, 3):
+                hits[_furniture_key(line.text)].append((page, index, line.y))
+            if _PAGE_NUMBER.match(line.text) and in_margin(page, index, line, 2):
+                remove.add((page, index))
+    min_pages = max(2, math.ceil(0.3 * len(pages)))
+    for key, occurrences in hits.items():
+        if not re.search(r"\w", key):
+            continue
+        for cluster in _height_clusters(occurrences):
+            if len({page for page, _, _ in cluster}) >= min_pages:
+                remove.update((page, index) for page, index, _ in cluster)
+    return [[line for index, line in enumerate(lines) if (page, index) not in remove] for page, lines in enumerate(pages)]
+
+
+def _height_clusters(
+    occurrences: list[tuple[int, int, float | None]], tolerance: float = 3.0
+) -> list[list[tuple[int, int, float | None]]]:
+    """Group occurrences by vertical position (within ``tolerance`` points); unknown positions together."""
+    clusters: list[list[tuple[int, int, float | None]]] = []
+    unknown = [hit for hit in occurrences if hit[2] is None]
+    if unknown:
+        clusters.append(unknown)
+    anchor: float | None = None
+    for hit in sorted((hit for hit in occurrences if hit[2] is not None), key=lambda hit: hit[2] or 0.0):
+        height = hit[2] or 0.0
+        if anchor is None or height - anchor > tolerance:
+            clusters.append([])
+            anchor = height
+        clusters[-1].append(hit)
+    return clusters
+
+
+def _measure_layout(pages: list[list[_Line]]) -> _Layout:
+    sizes: Counter[float] = Counter()
+    bold_chars = total = 0
+    for lines in pages:
+        for line in lines:
+            sizes[line.size] += len(line.text)
+            total += len(line.text)
+            bold_chars += len(line.text) if line.bold else 0
+    body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+    lengths = sorted(
+        len(line.text) for lines in pages for line in lines if abs(line.size - body_size) < 0.6 and len(line.text) >= 10
+    )
+    full_line = float(lengths[int(0.9 * (len(lengths) - 1))]) if len(lengths) >= 5 else 80.0
+    pitches = [
+        previous.y - line.y
+        for lines in pages
+        for previous, line in zip(lines, lines[1:])
+        if previous.y is not None and line.y is not None and abs(previous.size - body_size) < 0.6
+        and abs(line.size - body_size) < 0.6 and 0.5 * body_size < previous.y - line.y < 3 * body_size
+    ]
+    pitch = statistics.median(pitches) if len(pitches) >= 3 else None
+    return _Layout(body_size, total > 0 and bold_chars > 0.5 * total, full_line, pitch)
+
+
+def _is_styled(line: _Line, layout: _Layout) -> bool:
+    """Set apart from body text: clearly larger, or bold (unless the body itself is bold)."""
+    if line.size >= layout.body_size * 1.15:
+        return True
+    return line.bold and not layout.bold_is_body and line.size >= layout.body_size - 0.6
+
+
+def _gap(previous: _Line, line: _Line, layout: _Layout) -> bool:
+    """A paragraph break by geometry: extra vertical space, a jump upwards (new column) or a size change."""
+    if abs(previous.size - line.size) > 1.0:
+        return True
+    if previous.y is None or line.y is None:
+        return False
+    distance = previous.y - line.y
+    expected = layout.expected_pitch(max(previous.size, line.size))
+    if distance < -1.0:
+        return True
+    return expected is not None and distance > 1.25 * expected
+
+
+def _ends_sentence(text: str) -> bool:
+    """The text ends like a sentence or a clause (".", "!", "?", ":", ";"), closing quotes ignored.
+
+    An abbreviation ("z.", "Abs.", "Nr.") or a single letter with a period does not end a sentence.
+    """
+    stripped = text.rstrip().rstrip("\"'“”„»«’)")
+    if not stripped or stripped[-1] not in ".!?:;…":
+        return False
+    if stripped.endswith("."):
+        last = stripped.rsplit(None, 1)[-1].rstrip(".").lower()
+        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+            return False
+    return True
+
+
+def _ends_open(text: str) -> bool:
+    """The text evidently continues on the next line (hyphen, comma, article, preposition, ...)."""
+    stripped = text.rstrip()
+    if not stripped:
+        return False
+    if stripped[-1] in ",\u00ad" or ends_with_hyphen(stripped):
+        return True
+    last = stripped.rsplit(None, 1)[-1].lower()
+    return last in _FUNCTION_WORDS
+
+
+def _is_toc_entry(text: str) -> bool:
+    return bool(_TOC_LEADER.search(text)) and bool(re.search(r"[^\W\d_]{2}", text))
+
+
+def _heading_structure(text: str) -> tuple[bool, int]:
+    """(numbered, sublevel) of a heading: legal units rank by their keyword, numbers by their depth."""
+    legal = _LEGAL_HEADING.match(text)
+    if legal and (text[0].isupper() or text[0] == "§"):
+        keyword = legal.group("para") or legal.group("art") or legal.group("kw") or ""
+        key = "§" if keyword.startswith("§") else ("art" if keyword.lower().startswith("art") else keyword.lower())
+        return True, _LEGAL_SUBLEVEL.get(key, 6)
+    numbered = _NUMBERED_HEADING.match(text)
+    if numbered:
+        return True, numbered.group(1).count(".") + 1
+    return False, 1
+
+
+def _heading_text(lines: Sequence[str], vocabulary: Vocabulary) -> str:
+    text = _SPACE_BEFORE_PERIOD.sub(".", tidy(join_lines(lines, vocabulary)))
+    return text.rstrip(":").rstrip()
+
+
+def _plausible_heading(text: str) -> bool:
+    if not 2 <= len(text) <= 200 or not re.search(r"[^\W\d_]{2}", text):
+        return False
+    if text.rstrip().endswith((",", ";", ".")) or BULLET.match(text):
+        return False
+    return not _ends_open(text)
+
+
+def _pdf_events(lines: list[_Line], layout: _Layout, vocabulary: Vocabulary) -> list[_Heading | _Line | str]:
+    """Classify a page's lines: headings (merged over their lines), TOC entries (str) and text lines."""
+    events: list[_Heading | _Line | str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        previous = lines[index - 1] if index else None
+        boundary = (
+            previous is None
+            or (bool(events) and isinstance(events[-1], (_Heading, str)))
+            or _gap(previous, line, layout)
+            or _ends_sentence(previous.text)
+        )
+        if _is_toc_entry(line.text):
+            entry = tidy(_TOC_LEADER.sub("", line.text))
+            events.append(_SPACE_BEFORE_PERIOD.sub(".", entry))
+            index += 1
+            continue
+        if boundary:
+            heading, consumed = _styled_heading(lines, index, layout, vocabulary)
+            if heading is None:
+                heading, consumed = _numbered_heading(lines, index, layout, vocabulary)
+            if heading is not None:
+                events.append(heading)
+                index += consumed
+                continue
+        events.append(line)
+        index += 1
+    return events
+
+
+def _continues_after(lines: list[_Line], end: int, layout: _Layout) -> bool:
+    """The line after a heading candidate evidently continues its sentence (lower-case, no gap)."""
+    if end >= len(lines):
+        return False
+    following = lines[end]
+    return following.text[:1].islower() and not _marker(following.text) and not _gap(lines[end - 1], following, layout)
+
+
+def _styled_heading(lines: list[_Line], index: int, layout: _Layout, vocabulary: Vocabulary) -> tuple[_Heading | None, int]:
+    first = lines[index]
+    starts_lower = first.text[0].isalpha() and not first.text[0].isupper()
+    if not _is_styled(first, layout) or BULLET.match(first.text) or starts_lower:
+        return None, 0
+    group = [first]
+    end = index + 1
+    while (
+        end < len(lines)
+        and _is_styled(lines[end], layout)
+        and abs(lines[end].size - first.size) < 0.6
+        and lines[end].bold == first.bold
+        and not _is_toc_entry(lines[end].text)
+        and not _gap_for_heading(lines[end - 1], lines[end])
+        and sum(len(line.text) for line in group) + len(lines[end].text) <= 200
+    ):
+        group.append(lines[end])
+        end += 1
+    text = _heading_text([line.text for line in group], vocabulary)
+    if not _plausible_heading(text) or _continues_after(lines, end, layout):
+        return None, 0
+    numbered, sublevel = _heading_structure(text)
+    if group[-1].text.rstrip().endswith(":") and not numbered:
+        return None, 0  # a run-in label ("ORGANISATION:", "Darum ist das wichtig:") starts its paragraph
+    # "2.1 Förderschwerpunkt 1:" followed by its subtitle in body type, then a paragraph break.
+    if group[-1].text.rstrip().endswith(":") and end < len(lines):
+        subtitle = lines[end]
+        subtitle_text = tidy(subtitle.text)
+        following = lines[end + 1] if end + 1 < len(lines) else None
+        if (
+            (following is None or following.y is None or subtitle.y is None or _gap(subtitle, following, layout))
+            and subtitle_text[:1].isupper()
+            and len(subtitle_text) <= 0.85 * layout.full_line
+            and not _ends_sentence(subtitle_text)
+            and not subtitle_text.endswith(",")
+            and not _ends_open(subtitle_text)
+            and not _continues_after(lines, end + 1, layout)
+        ):
+            text = f"{text}: {_heading_text([subtitle.text], vocabulary)}"
+            end += 1
+    return _Heading(text, (first.size, first.bold), sublevel, numbered), end - index
+
+
+def _gap_for_heading(previous: _Line, line: _Line) -> bool:
+    """Lines of one multi-line heading sit at most ~1.6 font sizes apart."""
+    if previous.y is None or line.y is None:
+        return False
+    distance = previous.y - line.y
+    return distance < -1.0 or distance > 1.6 * max(previous.size, line.size)
+
+
+def _numbered_heading(lines: list[_Line], index: int, layout: _Layout, vocabulary: Vocabulary) -> tuple[_Heading | None, int]:
+    """A body-type line that starts with a section number ("2.2 …", "§ 3 …") and is short.
+
+    Full-width justified lines ("5.6  Das  Bundesamt  …  als") are numbered paragraphs, not
+    headings; a label wrapped over a few short lines ("1. Mangel an" / "digitaler Infrastruktur")
+    is merged.
+    """
+    first = lines[index]
+    text = first.text
+    if abs(first.size - layout.body_size) >= 0.6:
+        return None, 0  # footnotes, captions and marginalia are not in body type
+    if not (_NUMBERED_HEADING.match(text) or (_LEGAL_HEADING.match(text) and (text[0].isupper() or text[0] == "§"))):
+        return None, 0
+    if len(text) > min(120.0, 0.85 * layout.full_line) or first.wide_gaps >= 2:
+        return None, 0
+    group = [first]
+    end = index + 1
+    while (
+        end < len(lines)
+        and len(group) < 6
+        and len(lines[end].text) < 0.5 * layout.full_line
+        and not _gap(lines[end - 1], lines[end], layout)
+        and not _is_styled(lines[end], layout)
+        and not _marker(lines[end].text)
+        and not _NUMBERED_HEADING.match(lines[end].text)
+        and not _LEGAL_HEADING.match(lines[end].text)
+        and not _ends_sentence(group[-1].text)
+    ):
+        group.append(lines[end])
+        end += 1
+    joined = _heading_text([line.text for line in group], vocabulary)
+    if len(joined) > 140 or not _plausible_heading(joined) or _continues_after(lines, end, layout):
+        return None, 0
+    numbered, sublevel = _heading_structure(joined)
+    return _Heading(joined, None, sublevel, numbered), end - index
+
+
+def _marker(text: str) -> str | None:
+    """The kind of list marker a line starts with: "bullet", "dash", "enum", "absatz" or None."""
+    if _ABSATZ.match(text):
+        return "absatz"
+    bullet = BULLET.match(text)
+    if bullet:
+        return "dash" if bullet.group("m") in "-–—" else "bullet"
+    if ENUMERATED.match(text):
+        return "enum"
+    return None
+
+
+def _pdf_blocks(pages: list[list[_Line]]) -> list[Block]:
+    """Headings, paragraphs and list items of all pages, with section paths and page numbers."""
+    layout = _measure_layout(pages)
+    vocabulary = Vocabulary([line.text for lines in pages for line in lines])
+    events = [_pdf_events(lines, layout, vocabulary) for lines in pages]
+
+    # Heading levels: styles rank by size (bold first); body-type numbered headings come below all
+    # styled ones. A style seen only on the first page in the largest size is the cover title and
+    # does not open a section.
+    styles: dict[tuple[float, bool], set[int]] = defaultdict(set)
+    for page, page_events in enumerate(events):
+        for event in page_events:
+            if isinstance(event, _Heading) and event.style is not None:
+                styles[event.style].add(page)
+    ranking = sorted(styles, key=lambda style: (-style[0], not style[1]))
+    rank = {style: position for position, style in enumerate(ranking)}
+    cover_style = ranking[0] if ranking and styles[ranking[0]] == {0} and len(ranking) > 1 else None
+
+    stack: list[tuple[int, int, bool, str]] = []
+    drafts: list[_Draft] = []
+    toc: _TableOfContents | None = None
+    for page, page_events in enumerate(events):
+        page_drafts: list[_Draft] = []
+        current: _Draft | None = None
+        previous: _Line | None = None
+        for event in page_events:
+            if toc is not None:
+                style_rank = rank.get(event.style) if isinstance(event, _Heading) and event.style is not None else None
+                if toc.takes(event, page, style_rank):
+                    toc.add(event, page_drafts, page + 1)
+                    current, previous = None, None
+                    continue
+                toc = None
+            if isinstance(event, _Heading):
+                current, previous = None, None
+                if event.style is not None and event.style == cover_style:
+                    page_drafts.append(_Draft("heading", [event.text], (event.text,), page + 1))
+                    continue
+                level = rank.get(event.style, len(ranking)) if event.style is not None else len(ranking)
+                sublevel = event.sublevel
+                if not event.numbered:
+                    # An unnumbered heading inside a numbered section of the same style is its subsection.
+                    numbered_parents = [entry for entry in stack if entry[0] == level and entry[2]]
+                    if numbered_parents:
+                        sublevel = numbered_parents[-1][1] + 1
+                while stack and (stack[-1][0], stack[-1][1]) >= (level, sublevel):
+                    stack.pop()
+                stack.append((level, sublevel, event.numbered, event.text))
+                path = tuple(entry[3] for entry in stack)
+                page_drafts.append(_Draft("heading", [event.text], path, page + 1))
+                if _TOC_TITLE.match(event.text):
+                    toc = _TableOfContents(path, page, level)
+                continue
+            section = tuple(entry[3] for entry in stack)
+            if isinstance(event, str):
+                current, previous = None, None
+                page_drafts.append(_Draft("list_item", [event], section, page + 1))
+                continue
+            line = event
+            if current is None or previous is None or _starts_block(current, previous, line, layout):
+                marker = _marker(line.text)
+                kind: BlockKind = "list_item" if marker in ("bullet", "dash", "enum") else "paragraph"
+                current = _Draft(kind, [line.text], section, page + 1, marker, line.x)
+                page_drafts.append(current)
+            else:
+                current.lines.append(line.text)
+            previous = line
+        for draft in page_drafts:
+            draft.text = _block_text(draft, vocabulary)
+        _carry_split_word(drafts, page_drafts, vocabulary)
+        drafts.extend(page_drafts)
+    return [
+        Block(draft.text, draft.kind, draft.section, draft.page)
+        for draft in drafts
+        if draft.text and re.search(r"[^\W\d_]", draft.text)
+    ]
+
+
+_TOC_TITLE = re.compile(
+    r"^(?:inhaltsverzeichnis|inhaltsübersicht|inhalt|gliederung|table of contents|contents)$", re.IGNORECASE
+)
+
+
+class _TableOfContents:
+    """Entries after a "Inhaltsverzeichnis" heading become list items instead of opening sections.
+
+    The table ends at the first heading that repeats one of its entries (the body starts), at a
+    heading set larger than the table's own title, or after six pages.
+    """
+
+    def __init__(self, section: tuple[str, ...], page: int, rank: int) -> None:
+        self.section = section
+        self.first_page = page
+        self.rank = rank
+        self.entries: set[str] = set()
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return collapse_whitespace(text).lower()
+
+    def takes(self, event: _Heading | _Line | str, page: int, style_rank: int | None) -> bool:
+        if page - self.first_page >= 6:
+            return False
+        if isinstance(event, _Heading):
+            if self._key(event.text) in self.entries:
+                return False
+            return style_rank is None or style_rank >= self.rank
+        return True
+
+    def add(self, event: _Heading | _Line | str, page_drafts: list[_Draft], page: int) -> None:
+        text = event if isinstance(event, str) else event.text
+        last = page_drafts[-1] if page_drafts else None
+        if last is not None and (last.kind != "list_item" or last.section != self.section):
+            last = None
+        if isinstance(event, _Line) and last is not None and (text[:1].islower() or _ends_open(last.lines[-1])):
+            last.lines.append(text)
+        else:
+            page_drafts.append(_Draft("list_item", [text], self.section, page))
+        self.entries.add(self._key(text))
+
+
+def _starts_block(current: _Draft, previous: _Line, line: _Line, layout: _Layout) -> bool:
+    """Whether ``line`` opens a new block instead of continuing ``current``."""
+    text = line.text
+    marker = _marker(text)
+    hard = _gap(previous, line, layout)
+    clause_end = previous.text.rstrip().endswith((".", "!", "?", ":", ";", ",")) or _ends_sentence(previous.text)
+    if marker == "bullet":
+        return True
+    if marker == "dash":
+        body = BULLET.sub("", text)
+        return hard or clause_end or not body[:1].islower()
+    if marker in ("enum", "absatz"):
+        if hard:
+            return True
+        if _ends_open(previous.text) and not previous.text.rstrip().endswith(","):
+            return False  # "vom" / "3. November 2021": a wrapped date, not a list
+        return clause_end or (marker == "enum" and current.kind == "list_item")
+    continuation = _ends_open(previous.text) or text[:1].islower()
+    run_in_label = previous.bold and not line.bold and previous.text.rstrip().endswith(":")
+    if hard or (line.bold != previous.bold and not run_in_label):
+        return not continuation
+    if run_in_label:
+        return False
+    if current.kind == "list_item" and current.x is not None and line.x is not None and line.x < current.x - 1.0:
+        return True  # back at the left margin after a hanging-indent list item
+    short = len(previous.text) < 0.7 * layout.full_line
+    return _ends_sentence(previous.text) and short and not text[:1].islower()
+
+
+def _block_text(draft: _Draft, vocabulary: Vocabulary) -> str:
+    if draft.kind == "heading":
+        return draft.lines[0]
+    text = join_lines(draft.lines, vocabulary)
+    if draft.marker in ("bullet", "dash"):
+        text = BULLET.sub("", text, count=1)
+    return _SPACE_BEFORE_PERIOD.sub(".", tidy(text))
+
+
+def _carry_split_word(previous_drafts: list[_Draft], page_drafts: list[_Draft], vocabulary: Vocabulary) -> None:
+    """A word hyphenated across a page break ("gemeinwohl-" | "orientierter") is completed on the first page."""
+    if not previous_drafts or not page_drafts:
+        return
+    before, after = previous_drafts[-1], page_drafts[0]
+    if before.kind == "heading" or after.kind != "paragraph" or not ends_with_hyphen(before.text):
+        return
+    if not after.text[:1].islower():
+        return
+    word, _, rest = after.text.partition(" ")
+    joined = join_lines([before.text, word], vocabulary)
+    if " " in joined[len(before.text) - 1:]:
+        return  # the hyphen stays with a space ("Forschungs- und"): nothing to carry
+    before.text = joined
+    after.text = rest
