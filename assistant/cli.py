@@ -1,4 +1,4 @@
-"""Command line: ``assistant setup | ingest | search | ask | documents``.
+"""Command line: ``assistant setup | ingest | search | ask | eval | documents``.
 
 Errors are translated here, once: an :class:`~assistant.errors.AssistantError` becomes its message on
 stderr and its exit code; nothing else prints tracebacks for expected failures.
@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["extractive", "llm"], help="extractive = Belegstellen ohne Sprachmodell; llm = KI-Antwort")
     ask.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
     ask.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
+
+    evaluate = sub.add_parser("eval", help="Qualität messen: Suche und Antworten auf einer QA-Datei (dev_qa.jsonl-Format)")
+    evaluate.add_argument("questions", type=Path, help="JSONL mit id, q, type, gold, facts")
+    evaluate.add_argument("--modes", default="extractive,llm", help="kommagetrennt: extractive,llm (Standard: beide)")
+    evaluate.add_argument("-k", type=int, default=None, help="Quellen je Antwort (Standard: 5)")
+    evaluate.add_argument("--out", type=Path, default=Path("eval-report"), help="Ordner für report.json und report.md")
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
     return parser
@@ -139,6 +145,21 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_file
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in ("extractive", "llm")]
+    if unknown or not modes:
+        raise InputError(f"--modes: unbekannt {', '.join(unknown) or '(leer)'}; erlaubt sind extractive und llm.")
+    app = _app_with_index(settings)
+    items = list(read_questions(args.questions))
+    markdown = evaluate_file(app, items, modes, _positive_k(args.k, settings), args.out, progress=sys.stderr)
+    print(markdown)
+    print(f"Bericht: {args.out / 'report.json'}, {args.out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
 def _documents(settings: Settings, args: argparse.Namespace) -> int:
     from .store import Manifest
 
@@ -158,6 +179,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "ingest": _ingest,
     "search": _search,
     "ask": _ask,
+    "eval": _eval,
     "documents": _documents,
 }
 

@@ -54,6 +54,7 @@ class Document:
 
 SUPPORTED_SUFFIXES = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "text"}
 
+
 def load_document(path: Path, source: str | None = None) -> Document:
     """Load and clean one file; raises DocumentError with a specific message when it cannot be read."""
     # The format loaders build on the types and helpers of this module, so they are imported here.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import mean
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence, TextIO
 
 _IGNORED = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
 
@@ -87,3 +87,147 @@ def load_xquad(path: Path) -> tuple[list[str], list[XQuADItem]]:
             for qa in para["qas"]:
                 items.append(XQuADItem(qa["id"], qa["question"], len(paragraphs) - 1))
     return paragraphs, items
+
+
+def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float | None:
+    """Covered fact groups / all groups (a group is covered when the answer contains any of its strings)."""
+    if not facts:
+        return None
+    lowered = answer.lower()
+    return sum(any(alt.lower() in lowered for alt in group) for group in facts) / len(facts)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class QuestionResult:
+    """One question's outcome in one mode."""
+
+    id: str
+    type: str
+    refused: bool
+    should_refuse: bool
+    retrieval_rank: int | None  # first gold hit among retrieved chunks (None: none, or no gold)
+    citation_hit: bool | None  # a cited chunk contains gold (None when not applicable)
+    citations_valid: bool  # every citation points to a retrieved source
+    fact_recall: float | None
+    first_token_s: float | None
+    total_s: float
+
+
+def score_answer(item: dict, answer: dict) -> QuestionResult:
+    """Score one answer object (the JSON contract) against a dev-QA item."""
+    gold = item.get("gold") or []
+    should_refuse = item.get("type") == "refuse"
+    retrieved = [r["text"] for r in answer["retrieved"]]
+    retrieved_texts = set(retrieved)
+    citations = answer["citations"]
+    cited = [c["text"] for c in citations]
+    return QuestionResult(
+        id=item["id"],
+        type=item.get("type", ""),
+        refused=bool(answer["refused"]),
+        should_refuse=should_refuse,
+        retrieval_rank=first_hit_rank(retrieved, gold) if gold else None,
+        citation_hit=(any(is_hit(t, gold) for t in cited) if gold and not answer["refused"] else None),
+        citations_valid=all(t in retrieved_texts for t in cited),
+        fact_recall=None if answer["refused"] and not should_refuse else fact_recall(answer["answer"], item.get("facts") or []),
+        first_token_s=answer["timings"].get("first_token_s"),
+        total_s=float(answer["timings"]["total_s"]),
+    )
+
+
+def summarize(results: Sequence[QuestionResult]) -> dict:
+    """Aggregate metrics over question results (answerable questions for retrieval/citation/facts)."""
+    answerable = [r for r in results if not r.should_refuse]
+    ranked = [r.retrieval_rank for r in answerable]
+    retrieval = RankingMetrics.from_ranks(ranked)
+    citation = [r.citation_hit for r in answerable if r.citation_hit is not None]
+    facts = [r.fact_recall if r.fact_recall is not None else 0.0 for r in answerable if r.fact_recall is not None or r.refused]
+    first = [r.first_token_s for r in results if r.first_token_s is not None]
+    total = [r.total_s for r in results]
+    return {
+        "n": len(results),
+        "answerable": len(answerable),
+        "hit@1": retrieval.hit1,
+        "hit@5": retrieval.hit5,
+        "mrr@10": retrieval.mrr10,
+        "citation_hit_rate": mean(citation) if citation else None,
+        "citations_valid": all(r.citations_valid for r in results),
+        "fact_recall": mean(facts) if facts else None,
+        "refusal_accuracy": mean(1.0 if r.refused == r.should_refuse else 0.0 for r in results) if results else None,
+        "false_refusals": sum(1 for r in answerable if r.refused),
+        "missed_refusals": sum(1 for r in results if r.should_refuse and not r.refused),
+        "first_token_s_p50": percentile(first, 50),
+        "first_token_s_p95": percentile(first, 95),
+        "total_s_p50": percentile(total, 50),
+        "total_s_p95": percentile(total, 95),
+    }
+
+
+def evaluate_file(app: Any, items: Sequence[dict], modes: Sequence[str], k: int, out: Path, progress: TextIO | None = None) -> str:
+    """Run every item through search (k=10) and ask (each mode); write report.json/report.md; return the Markdown."""
+    per_mode: dict[str, list[QuestionResult]] = {mode: [] for mode in modes}
+    rows: list[dict] = []
+    for number, item in enumerate(items, start=1):
+        hits = app.retriever.search(item["q"], 10)
+        rank = first_hit_rank([h.chunk.text for h in hits], item.get("gold") or []) if item.get("gold") else None
+        row: dict[str, Any] = {"id": item["id"], "type": item.get("type", ""), "question": item["q"], "retrieval_rank": rank}
+        for mode in modes:
+            answer = app.answerer.ask(item["q"], mode=mode, k=k).to_json(item["id"])
+            result = score_answer(item, answer)
+            # Retrieval metrics use the 10-deep search, not the k sources of the answer.
+            result.retrieval_rank = rank
+            per_mode[mode].append(result)
+            row[mode] = {**asdict(result), "answer": answer["answer"], "notice": answer["notice"]}
+        rows.append(row)
+        if progress:
+            print(f"[{number}/{len(items)}] {item['id']}", file=progress, flush=True)
+    summary = {mode: summarize(results) for mode, results in per_mode.items()}
+    by_type = {
+        mode: {t: summarize([r for r in results if r.type == t]) for t in sorted({r.type for r in results})}
+        for mode, results in per_mode.items()
+    }
+    report = {"k": k, "modes": list(modes), "summary": summary, "by_type": by_type, "questions": rows}
+    markdown = render_markdown(report)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    return markdown
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+_COLUMNS = [
+    ("n", "n"), ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("mrr@10", "MRR@10"), ("citation_hit_rate", "citation hit"),
+    ("citations_valid", "citations valid"), ("fact_recall", "fact recall"), ("refusal_accuracy", "refusal acc."),
+    ("first_token_s_p50", "first token p50 s"), ("total_s_p50", "total p50 s"), ("total_s_p95", "total p95 s"),
+]
+
+
+def render_markdown(report: dict) -> str:
+    """Summary and per-type tables of an evaluation report."""
+    header = "| mode | type | " + " | ".join(label for _, label in _COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(_COLUMNS) + 2)]
+    for mode in report["modes"]:
+        lines.append(f"| {mode} | **all** | " + " | ".join(_fmt(report["summary"][mode][key]) for key, _ in _COLUMNS) + " |")
+        for type_, metrics in report["by_type"][mode].items():
+            lines.append(f"| {mode} | {type_} | " + " | ".join(_fmt(metrics[key]) for key, _ in _COLUMNS) + " |")
+    return "\n".join(lines) + "\n"

@@ -129,15 +129,45 @@ def run_xquad(args: argparse.Namespace, settings: Settings) -> None:
             )
 
 
+def run_calibrate(args: argparse.Namespace, settings: Settings) -> None:
+    """Best-hit cosine of answerable vs. unanswerable questions, and the accuracy of each threshold."""
+    app = build_app(settings)
+    positives: list[tuple[str, float]] = []
+    negatives: list[tuple[str, float]] = []
+    for path in args.calibration:
+        for item in load_jsonl(path):
+            top = max((h.dense_score for h in app.retriever.search(item["q"], settings.top_k)), default=0.0)
+            (negatives if item.get("type") == "refuse" else positives).append((f"{item['id']} {item['q'][:60]}", top))
+    _, xquad = load_xquad(args.xquad_dir / "xquad.de.json")
+    _, xquad_en = load_xquad(args.xquad_dir / "xquad.en.json")
+    sample = xquad[:: max(1, len(xquad) // 150)] + xquad_en[:: max(1, len(xquad_en) // 150)]
+    vectors = app.embedder.embed_queries([x.question for x in sample])
+    for item, vector in zip(sample, vectors):
+        top = max((h.dense_score for h in app.retriever.search(item.question, settings.top_k, query_vector=vector)), default=0.0)
+        negatives.append((f"xquad {item.question[:60]}", top))
+    print(f"answerable: {len(positives)}, unanswerable: {len(negatives)} (of which {len(sample)} XQuAD questions)")
+    for label, values in (("answerable", positives), ("unanswerable", negatives)):
+        scores = sorted(v for _, v in values)
+        print(f"{label}: min {scores[0]:.3f} p5 {scores[len(scores) // 20]:.3f} median {scores[len(scores) // 2]:.3f} max {scores[-1]:.3f}")
+    print("\n| threshold | answerable kept | unanswerable refused | balanced accuracy |\n|---|---|---|---|")
+    for t in [x / 100 for x in range(20, 70, 2)]:
+        kept = sum(v >= t for _, v in positives) / len(positives)
+        refused = sum(v < t for _, v in negatives) / len(negatives)
+        print(f"| {t:.2f} | {kept:.3f} | {refused:.3f} | {(kept + refused) / 2:.3f} |")
+    print("\nlowest answerable:", sorted(positives, key=lambda x: x[1])[:5])
+    print("highest unanswerable:", sorted(negatives, key=lambda x: -x[1])[:8])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["dev", "xquad"])
+    parser.add_argument("what", choices=["dev", "xquad", "calibrate"])
+    parser.add_argument("--calibration", type=Path, nargs="+", default=[SHARED / "dev_qa.jsonl", Path(__file__).with_name("heldout_qa.jsonl")])
     parser.add_argument("--questions", type=Path, default=SHARED / "dev_qa.jsonl")
     parser.add_argument("--xquad-dir", type=Path, default=SHARED / "xquad")
     parser.add_argument("--grid", action="store_true", help="also evaluate a grid of fusion weights")
     args = parser.parse_args()
     settings = Settings.from_env()
-    (run_dev if args.what == "dev" else run_xquad)(args, settings)
+    {"dev": run_dev, "xquad": run_xquad, "calibrate": run_calibrate}[args.what](args, settings)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,6 @@ def guideline(tmp_path_factory: pytest.TempPathFactory) -> Document:
     return load_document(path, "foerderung/richtlinie.pdf")
 
 
-
 def _block(document: Document, fragment: str) -> Block:
     matches = [block for block in document.blocks if fragment in block.text]
     assert len(matches) == 1, [block.text for block in document.blocks]
@@ -164,7 +163,6 @@ def test_pdf_law_layout_with_varying_footer_and_legal_headings(tmp_path: Path) -
 def test_pdf_protected_only_against_changes_is_read(tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "geschuetzt.pdf", [["Offener Inhalt mit Rechteschutz."]], owner_password="chef")
     assert [block.text for block in load_document(path).blocks] == ["Offener Inhalt mit Rechteschutz."]
-
 
 
 def test_pdf_table_of_contents_becomes_list_items_not_sections(tmp_path: Path) -> None:
