@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -205,14 +205,33 @@ class Answerer:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer one question. ``on_token`` receives generated text as it streams (llm mode only)."""
+        for event in self.stream(question, mode, k, history):
+            if isinstance(event, Answer):
+                return event
+            if on_token:
+                on_token(event)
+        raise AssertionError("stream() ended without an answer")
+
+    def stream(
+        self,
+        question: str,
+        mode: Mode | None = None,
+        k: int | None = None,
+        history: Sequence[Message] = (),
+    ) -> Iterator[str | Answer]:
+        """Answer one question as events: generated text pieces (llm mode), then the final :class:`Answer`.
+
+        The pieces are the model's raw output; the final answer is the verified text, which may differ
+        (markers renumbered or removed, unsupported sentences flagged). Closing the iterator early
+        stops generation and frees the model for the next request.
+        """
         started = time.perf_counter()
         mode = mode or self.default_mode
         language = detect_language(question)
         k = k or self.params.k
         query_vector = self.embedder.embed_queries([question])[0]
         hits = self.retriever.search(question, k, query_vector=query_vector)
-        retrieval_s = time.perf_counter() - started
-        timings: dict[str, float | int | None] = {"retrieval_s": round(retrieval_s, 4)}
+        timings: dict[str, float | int | None] = {"retrieval_s": round(time.perf_counter() - started, 4)}
 
         if not self.has_evidence(hits):
             answer = self._refusal(question, hits, mode, language)
@@ -220,14 +239,14 @@ class Answerer:
             answer = self._extractive(question, hits, query_vector, language)
             answer.notice = TEXTS[language]["extractive_notice"] if self.default_mode == "extractive" else ""
         else:
-            answer = self._generate(question, hits, query_vector, language, history, on_token, timings)
+            answer = yield from self._generate(question, hits, query_vector, language, history, timings)
         now = time.perf_counter() - started
         timings.setdefault("first_token_s", round(now, 4))  # extractive: time to first evidence
         timings["total_s"] = round(now, 4)
         timings.setdefault("prompt_tokens", 0)
         timings.setdefault("completion_tokens", 0)
         answer.timings = timings
-        return answer
+        yield answer
 
     def has_evidence(self, hits: Sequence[Hit]) -> bool:
         """Whether retrieval found anything close enough to answer from (see AnswerParams.min_evidence)."""
@@ -271,9 +290,8 @@ class Answerer:
         query_vector: np.ndarray,
         language: str,
         history: Sequence[Message],
-        on_token: Callable[[str], None] | None,
         timings: dict[str, float | int | None],
-    ) -> Answer:
+    ) -> Generator[str, None, Answer]:
         if self._chat_model is None:
             raise RuntimeError("llm mode requested but no chat model is configured")
         model = self._chat_model()
@@ -285,10 +303,12 @@ class Answerer:
         )
         generation = model.stream(fitted.messages, self.params.max_new_tokens)
         pieces: list[str] = []
-        for piece in generation:
-            pieces.append(piece)
-            if on_token:
-                on_token(piece)
+        try:
+            for piece in generation:
+                pieces.append(piece)
+                yield piece
+        finally:
+            generation.close()  # also when the consumer stops early: frees the model for the next request
         stats = generation.stats
         timings.update(
             first_token_s=None if stats.first_token_s is None else round(timings["retrieval_s"] + stats.first_token_s, 4),  # type: ignore[operator]

@@ -165,3 +165,21 @@ def test_json_contract(corpus: Settings) -> None:
     assert data["id"] == "d01" and data["citations"][0]["n"] == 1
     assert set(data["citations"][0]) >= {"n", "source", "title", "page", "section", "text"}
     assert set(data["timings"]) >= {"retrieval_s", "first_token_s", "total_s", "prompt_tokens", "completion_tokens"}
+
+
+def test_stream_yields_raw_pieces_then_the_verified_answer(corpus: Settings) -> None:
+    app, _ = _app(corpus, "Antragsberechtigt sind juristische Personen des öffentlichen Rechts [1]. Extra [5].")
+    events = list(app.answerer.stream("Wer ist antragsberechtigt?", mode="llm"))
+    *pieces, final = events
+    assert all(isinstance(p, str) for p in pieces) and "".join(pieces).endswith("Extra [5].")
+    assert final.text.startswith("Antragsberechtigt sind juristische Personen des öffentlichen Rechts [1].")
+    assert "[5]" not in final.text
+
+
+def test_closing_the_stream_early_stops_generation(corpus: Settings) -> None:
+    app, model = _app(corpus, "eins zwei drei vier fünf sechs sieben")
+    stream = app.answerer.stream("Wer ist antragsberechtigt?", mode="llm")
+    assert next(stream) == "eins "
+    stream.close()
+    # The next question is served normally (nothing left locked or half-consumed).
+    assert app.answerer.ask("Wer ist antragsberechtigt?", mode="extractive").citations
