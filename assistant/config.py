@@ -78,6 +78,9 @@ class Settings:
     #: CPU threads for llama.cpp and torch (0 = all cores).
     threads: int = 0
 
+    #: Largest document the web UI accepts for upload, in megabytes.
+    upload_max_mb: int = 50
+
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser()
         object.__setattr__(self, "home", home)
@@ -90,7 +93,7 @@ class Settings:
                 "ASSISTANT_CHUNK_TARGET_CHARS must be >= 100 and <= ASSISTANT_CHUNK_MAX_CHARS "
                 f"(got {self.chunk_target_chars} and {self.chunk_max_chars})."
             )
-        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens"):
+        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "upload_max_mb"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"ASSISTANT_{name.upper()} must be a positive integer (got {getattr(self, name)}).")
         if self.threads < 0:
