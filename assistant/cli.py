@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("eval-report"), help="Ordner für report.json und report.md")
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
+
+    ui = sub.add_parser("ui", help="Weboberfläche starten (Chat mit Quellen, Dokumente verwalten)")
+    ui.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1, nur dieser Rechner)")
+    ui.add_argument("--port", type=int, default=None, help="Port (Standard: erster freier ab 7860)")
+    ui.add_argument("--no-ingest", action="store_true", help="vor dem Start nicht inkrementell indexieren")
     return parser
 
 
@@ -174,6 +179,34 @@ def _documents(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from .app import build_app
+    from .library import report_messages
+    from .serving import is_loopback, pick_port, ui_credentials
+
+    credentials = ui_credentials(args.host, os.environ)
+    port = pick_port(args.host, args.port)
+    app = build_app(settings)
+    if not args.no_ingest:
+        print(f"Wissensbasis prüfen ({settings.corpus_dir}) …", file=sys.stderr)
+        with _progress_bars(enabled=True) as progress:
+            report = app.ingestor.ingest(progress=progress)
+        for line in report_messages(report, "de"):
+            print(line, file=sys.stderr)
+    if not is_loopback(args.host):
+        print(
+            f"Achtung: Die Oberfläche ist unter {args.host} für andere Rechner im Netz erreichbar (Anmeldung "
+            "erforderlich, Verbindung unverschlüsselt per HTTP). Nur in vertrauenswürdigen Netzen verwenden.",
+            file=sys.stderr,
+        )
+    from .ui import serve
+
+    serve(app, args.host, port, credentials)
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "setup": _setup,
     "ingest": _ingest,
@@ -181,6 +214,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "ask": _ask,
     "eval": _eval,
     "documents": _documents,
+    "ui": _ui,
 }
 
 

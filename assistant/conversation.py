@@ -325,3 +325,9 @@ def answer_turn(
             ticket.release()
         if turn.status not in ("done", "error"):
             turn.status = "stopped"
+
+
+def stop_turn(session: Session) -> None:
+    """Mark an unfinished last turn as stopped (the stop button; the cancelled stream may end a moment later)."""
+    if session.turns and session.turns[-1].status not in ("done", "error"):
+        session.turns[-1].status = "stopped"

@@ -221,51 +221,60 @@ class Ingestor:
         return pending
 
     def _embed_and_store(self, pending: list[_Pending], report: IngestReport, progress: ProgressCallback | None) -> None:
+        vectors = self.index.vectors
+        queue: list[tuple[_Pending, Chunk]] = []  # chunks to embed, across documents (full batches)
+        remaining: dict[str, int] = {}  # per document: chunks not yet stored
+        reused: dict[str, set[str]] = {}  # per document: chunks whose vectors were stored already
+        for item in pending:
+            stored = vectors.existing_ids([c.id for c in item.chunks])
+            reused[item.source] = stored
+            missing = [c for c in item.chunks if c.id not in stored]
+            report.chunks_reused += len(item.chunks) - len(missing)
+            remaining[item.source] = len(missing)
+            queue.extend((item, chunk) for chunk in missing)
+        if progress:
+            progress("einbetten", 0, len(queue))
+        for item in pending:
+            if remaining[item.source] == 0:
+                self._finish_document(item, reused[item.source], report)
+        for start in range(0, len(queue), self.batch_size):
+            batch = queue[start : start + self.batch_size]
+            chunks = [chunk for _, chunk in batch]
+            vectors.upsert(chunks, self.embedder.embed_documents([c.text for c in chunks], [c.header() for c in chunks]))
+            report.chunks_embedded += len(chunks)
+            if progress:
+                progress("einbetten", start + len(batch), len(queue))
+            for item, _ in batch:
+                remaining[item.source] -= 1
+                if remaining[item.source] == 0:
+                    self._finish_document(item, reused[item.source], report)
+
+    def _finish_document(self, item: _Pending, reused_ids: set[str], report: IngestReport) -> None:
+        """All chunks of ``item`` are stored: refresh reused ones, drop stale ones, record it."""
         manifest = self.index.manifest
         assert manifest is not None
         vectors = self.index.vectors
-        todo: list[tuple[_Pending, list[Chunk]]] = []
-        for item in pending:
-            stored = vectors.existing_ids([c.id for c in item.chunks])
-            missing = [c for c in item.chunks if c.id not in stored]
-            report.chunks_reused += len(item.chunks) - len(missing)
-            todo.append((item, missing))
-        total = sum(len(missing) for _, missing in todo)
-        done = 0
-        if progress:
-            progress("einbetten", 0, total)
-        for item, missing in todo:
-            for start in range(0, len(missing), self.batch_size):
-                batch = missing[start : start + self.batch_size]
-                embeddings = self.embedder.embed_documents([c.text for c in batch], [c.header() for c in batch])
-                vectors.upsert(batch, embeddings)
-                done += len(batch)
-                report.chunks_embedded += len(batch)
-                if progress:
-                    progress("einbetten", done, total)
-            # Chunk metadata (ordinal, page) may change while text stays: refresh reused chunks too.
-            missing_ids = {c.id for c in missing}
-            reused = [c for c in item.chunks if c.id not in missing_ids]
-            if reused:
-                _, stored_vectors = vectors.get([c.id for c in reused], with_embeddings=True)
-                if stored_vectors is not None and len(stored_vectors) == len(reused):
-                    vectors.upsert(reused, stored_vectors)
-            new_ids = {c.id for c in item.chunks}
-            stale = vectors.ids_of_source(item.source) - new_ids
-            if stale:
-                vectors.delete(stale)
-            manifest.documents[item.source] = DocumentRecord(
-                source=item.source,
-                path=str(item.path),
-                sha256=item.sha256,
-                title=item.title,
-                kind=item.kind,
-                pages=item.pages,
-                chunk_ids=[c.id for c in item.chunks],
-                indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            )
-            manifest.save(self.index.manifest_path)
-            (report.added if item.is_new else report.updated).append(item.source)
+        # A reused chunk keeps its vector, but its metadata (ordinal, page) may have moved: rewrite it.
+        if reused_ids:
+            reused = [c for c in item.chunks if c.id in reused_ids]
+            _, stored_vectors = vectors.get([c.id for c in reused], with_embeddings=True)
+            if stored_vectors is not None and len(stored_vectors) == len(reused):
+                vectors.upsert(reused, stored_vectors)
+        stale = vectors.ids_of_source(item.source) - {c.id for c in item.chunks}
+        if stale:
+            vectors.delete(stale)
+        manifest.documents[item.source] = DocumentRecord(
+            source=item.source,
+            path=str(item.path),
+            sha256=item.sha256,
+            title=item.title,
+            kind=item.kind,
+            pages=item.pages,
+            chunk_ids=[c.id for c in item.chunks],
+            indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        manifest.save(self.index.manifest_path)
+        (report.added if item.is_new else report.updated).append(item.source)
 
     def _prune(self, folders: list[Path], present: set[Path], report: IngestReport) -> None:
         manifest = self.index.manifest

@@ -1,0 +1,250 @@
+"""HTTP side of the web UI without Gradio: document routes, access control, host and port checks.
+
+``/quelle/<source>`` serves an indexed document so a citation can be opened: a PDF inline (the link
+adds ``#page=N``, which browsers' PDF viewers honour), any document as its indexed text with the cited
+chunk highlighted (``?chunk=ID``, scrolled to by ``#stelle``). Documents are looked up **only** by
+their name in the index manifest — a path in the URL is never opened — so nothing outside the indexed
+documents can be reached. Document text is escaped; the page runs no script (strict CSP).
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import secrets
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, MutableMapping, Sequence
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .app import App
+    from .chunking import Chunk
+    from .store import DocumentRecord
+
+#: For the passage view: text only, no scripts, no external anything.
+HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+DEFAULT_PORT = 7860
+_PORT_TRIES = 20
+
+_PAGE_TEXTS = {
+    "de": {
+        "not_found": "Dokument nicht gefunden",
+        "not_indexed": "{source} ist nicht (mehr) in der Wissensbasis indexiert.",
+        "missing": "Die Datei {path} ist nicht mehr vorhanden. Bitte im Reiter „Dokumente“ neu indexieren.",
+        "pdf_link": "Original-PDF öffnen",
+        "passage": "Zitierte Textstelle",
+        "page": "Seite",
+        "note": "Indexierter Text des Dokuments; die zitierte Stelle ist markiert.",
+    },
+    "en": {
+        "not_found": "Document not found",
+        "not_indexed": "{source} is not indexed in the knowledge base (any more).",
+        "missing": "The file {path} no longer exists. Please re-index in the “Documents” tab.",
+        "pdf_link": "Open the original PDF",
+        "passage": "Cited passage",
+        "page": "Page",
+        "note": "Indexed text of the document; the cited passage is highlighted.",
+    },
+}
+
+_STYLE = """
+body { font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 48rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1f2937; background: #fff; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
+.chunk { white-space: pre-line; margin: .6rem 0; }
+.page { color: #6b7280; font-size: .85rem; margin: 1rem 0 0; }
+mark { background: #fde68a; color: inherit; padding: .1rem 0; }
+#stelle { scroll-margin-top: 3rem; outline: 2px solid #d97706; outline-offset: 4px; }
+.meta { color: #4b5563; }
+@media (prefers-color-scheme: dark) { body { background: #111827; color: #e5e7eb; } mark { background: #92400e; }
+  .meta, .page { color: #9ca3af; } a { color: #93c5fd; } }
+"""
+
+
+def page_language(accept_language: str | None) -> str:
+    """'en' when the browser prefers English, else 'de'."""
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "de"
+
+
+def passage_page(record: "DocumentRecord", chunks: Sequence["Chunk"], chunk_id: str | None, language: str = "de") -> str:
+    """A whole document's indexed text as a standalone HTML page, the chunk ``chunk_id`` marked and anchored."""
+    t = _PAGE_TEXTS.get(language, _PAGE_TEXTS["de"])
+    e = html.escape
+    body: list[str] = []
+    section: str | None = None
+    page: int | None = None
+    for chunk in sorted(chunks, key=lambda c: c.ordinal):
+        if chunk.page and chunk.page != page:
+            page = chunk.page
+            body.append(f'<p class="page" id="seite-{page}">{e(t["page"])} {page}</p>')
+        if chunk.section and chunk.section != section:
+            section = chunk.section
+            body.append(f"<h2>{e(section)}</h2>")
+        if chunk.id == chunk_id:
+            body.append(f'<p class="chunk" id="stelle" aria-label="{e(t["passage"])}"><mark>{e(chunk.text)}</mark></p>')
+        else:
+            body.append(f'<p class="chunk">{e(chunk.text)}</p>')
+    links = ""
+    if record.kind == "pdf":
+        from .presentation import document_url
+
+        cited = next((c for c in chunks if c.id == chunk_id), None)
+        url = document_url(record.source, page=cited.page if cited and cited.page else None)
+        links = f' · <a href="{e(url)}">{e(t["pdf_link"])}</a>'
+    return (
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(record.title)}</title><style>{_STYLE}</style></head><body>"
+        f"<header><h1>{e(record.title)}</h1><p class=\"meta\">{e(record.source)}{links}<br>{e(t['note'])}</p></header>"
+        f"<main>{''.join(body)}</main></body></html>"
+    )
+
+
+def error_page(title: str, message: str, language: str = "de") -> str:
+    """A minimal HTML error page (escaped)."""
+    e = html.escape
+    return (
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>{e(title)}</title>'
+        f"<style>{_STYLE}</style></head><body><h1>{e(title)}</h1><p>{e(message)}</p></body></html>"
+    )
+
+
+def document_router(app: "App") -> APIRouter:
+    """FastAPI routes serving indexed documents (see module docstring)."""
+    router = APIRouter()
+
+    @router.get("/quelle/{source:path}", include_in_schema=False)
+    def open_document(source: str, request: Request, chunk: str | None = None, page: int | None = None) -> Response:
+        language = page_language(request.headers.get("accept-language"))
+        t = _PAGE_TEXTS[language]
+        manifest = app.index.manifest
+        record = manifest.documents.get(source) if manifest is not None else None
+        if record is None:
+            return HTMLResponse(
+                error_page(t["not_found"], t["not_indexed"].format(source=source), language), 404, HTML_HEADERS
+            )
+        path = Path(record.path)
+        if record.kind == "pdf" and chunk is None:
+            if not path.is_file():
+                return HTMLResponse(error_page(t["not_found"], t["missing"].format(path=path), language), 404, HTML_HEADERS)
+            return FileResponse(
+                path, media_type="application/pdf", filename=path.name, content_disposition_type="inline",
+                headers=PDF_HEADERS,
+            )
+        chunks, _ = app.index.vectors.get(list(record.chunk_ids))
+        return HTMLResponse(passage_page(record, chunks, chunk, language), 200, HTML_HEADERS)
+
+    return router
+
+
+# -- access control --------------------------------------------------------------------------------------
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class BasicAuthMiddleware:
+    """HTTP Basic authentication for every request (pages, API, websockets, documents).
+
+    Used when the UI listens on a non-loopback address: one check in front of everything, so the
+    document routes are protected exactly like the Gradio app.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], username: str, password: str) -> None:
+        self.app = app
+        self._expected = b"Basic " + _b64(f"{username}:{password}")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        supplied = dict(scope.get("headers") or []).get(b"authorization", b"")
+        if secrets.compare_digest(supplied, self._expected):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await send({
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"www-authenticate", b'Basic realm="Beratungsassistent", charset="UTF-8"'),
+                (b"content-type", b"text/plain; charset=utf-8"),
+            ],
+        })
+        await send({"type": "http.response.body", "body": "Anmeldung erforderlich.".encode()})
+
+
+def _b64(text: str) -> bytes:
+    import base64
+
+    return base64.b64encode(text.encode("utf-8"))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def ui_credentials(host: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """Login for the UI from ``ASSISTANT_UI_USER``/``ASSISTANT_UI_PASSWORD``.
+
+    Required for a non-loopback host (the documents and questions would otherwise be open to the
+    network): raises :class:`ConfigError` when they are missing. Optional on loopback.
+    """
+    user = environ.get("ASSISTANT_UI_USER", "")
+    password = environ.get("ASSISTANT_UI_PASSWORD", "")
+    if user and password:
+        return user, password
+    if is_loopback(host):
+        return None
+    raise ConfigError(
+        f"--host {host} macht die Oberfläche im Netzwerk erreichbar. Dafür sind Zugangsdaten nötig: "
+        "ASSISTANT_UI_USER und ASSISTANT_UI_PASSWORD setzen (oder ohne --host starten: nur 127.0.0.1)."
+    )
+
+
+def pick_port(host: str, requested: int | None) -> int:
+    """The requested port if free (ConfigError if not), else the first free one from 7860 on."""
+    candidates = [requested] if requested is not None else list(range(DEFAULT_PORT, DEFAULT_PORT + _PORT_TRIES))
+    for port in candidates:
+        if not 0 < port < 65536:
+            raise ConfigError(f"--port {port}: muss zwischen 1 und 65535 liegen.")
+        if _port_free(host, port):
+            return port
+    if requested is not None:
+        raise ConfigError(f"Port {requested} auf {host} ist belegt. Einen anderen wählen: assistant ui --port N")
+    raise ConfigError(
+        f"Die Ports {DEFAULT_PORT}–{DEFAULT_PORT + _PORT_TRIES - 1} auf {host} sind belegt. "
+        "Einen freien wählen: assistant ui --port N"
+    )
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError:
+            return False
+    return True
