@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 UPLOAD_FOLDER = "uploads"
 TRASH_FOLDER = ".papierkorb"
 MAX_NAME_CHARS = 120
-_UNSAFE = re.compile(r'[<>:"|?*\x00]')
+_UNSAFE = re.compile(r'[<>:"|?*]')
 
 _TEXTS = {
     "de": {
@@ -82,8 +82,9 @@ def sanitize_filename(name: str) -> str:
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
     # Category C: control and format characters, including bidi overrides that disguise extensions.
     base = "".join(c for c in base if unicodedata.category(c)[0] != "C")
-    base = " ".join(_UNSAFE.sub("_", base).split()).strip(" .")
-    stem, suffix = os.path.splitext(base)
+    base = " ".join(_UNSAFE.sub("_", base).split()).rstrip(" .")
+    dot = base.rfind(".")
+    stem, suffix = (base[:dot], base[dot:]) if dot >= 0 else (base, "")
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(
             f"{name!r}: Dateityp {suffix or '(ohne Endung)'} wird nicht unterstützt "

@@ -9,7 +9,7 @@ and it only contributes candidates next to the dense ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -48,6 +48,8 @@ class FusionParams:
     #: Factor on ``bm25_weight`` for queries not in German (cross-lingual: BM25 cannot match them).
     foreign_bm25_factor: float = 0.0
     rrf_k: int = 60
+    #: "rrf": weighted reciprocal rank fusion; "convex": weighted sum of cosine and max-normalised BM25.
+    method: Literal["rrf", "convex"] = "rrf"
 
 
 class Retriever:
@@ -85,9 +87,7 @@ def fuse(
     params: FusionParams,
     bm25_weight: float,
 ) -> list[Hit]:
-    """Weighted reciprocal-rank fusion of a dense and a keyword ranking into ``k`` hits."""
-    rrf_k = params.rrf_k
-    scores: dict[str, float] = {}
+    """Fuse a dense and a keyword ranking into ``k`` hits (method and weights from ``params``)."""
     chunks: dict[str, Chunk] = {}
     dense_scores: dict[str, float] = {}
     dense_ranks: dict[str, int] = {}
@@ -95,28 +95,39 @@ def fuse(
         chunks[chunk.id] = chunk
         dense_scores[chunk.id] = similarity
         dense_ranks[chunk.id] = rank
-        scores[chunk.id] = params.dense_weight / (rrf_k + rank)
-    bm25_scores: dict[str, float] = {}
-    bm25_ranks: dict[str, int] = {}
-    for rank, (chunk_id, bm25) in enumerate(keyword, start=1):
-        bm25_scores[chunk_id] = bm25
-        bm25_ranks[chunk_id] = rank
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + bm25_weight / (rrf_k + rank)
+    bm25_scores = {chunk_id: score for chunk_id, score in keyword}
+    bm25_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword, start=1)}
 
-    ranked = sorted(scores, key=lambda cid: -scores[cid])[:k]
-    missing = [cid for cid in ranked if cid not in chunks]
-    if missing:
+    def fetch(ids: list[str]) -> None:
         # Found by BM25 only: fetch text and vectors so every hit has a comparable dense score.
-        fetched, vectors = index.vectors.get(missing, with_embeddings=True)
-        assert vectors is not None
-        for chunk, vector in zip(fetched, vectors):
-            chunks[chunk.id] = chunk
-            dense_scores[chunk.id] = float(np.dot(vector, query_vector))
-    best = (params.dense_weight + bm25_weight) / (rrf_k + 1)
+        if ids:
+            fetched, vectors = index.vectors.get(ids, with_embeddings=True)
+            assert vectors is not None
+            for chunk, vector in zip(fetched, vectors):
+                chunks[chunk.id] = chunk
+                dense_scores[chunk.id] = float(np.dot(vector, query_vector))
+
+    scores: dict[str, float] = {}
+    if params.method == "convex":
+        fetch([cid for cid in bm25_scores if cid not in chunks])
+        top_bm25 = max(bm25_scores.values(), default=0.0) or 1.0
+        total = params.dense_weight + bm25_weight
+        for cid in chunks:
+            combined = params.dense_weight * dense_scores[cid] + bm25_weight * bm25_scores.get(cid, 0.0) / top_bm25
+            scores[cid] = min(1.0, max(0.0, combined / total))
+        ranked = sorted(scores, key=lambda cid: -scores[cid])[:k]
+    else:
+        best = (params.dense_weight + bm25_weight) / (params.rrf_k + 1)
+        for cid, rank in dense_ranks.items():
+            scores[cid] = params.dense_weight / (params.rrf_k + rank) / best
+        for cid, rank in bm25_ranks.items():
+            scores[cid] = scores.get(cid, 0.0) + bm25_weight / (params.rrf_k + rank) / best
+        ranked = sorted(scores, key=lambda cid: -scores[cid])[:k]
+        fetch([cid for cid in ranked if cid not in chunks])
     return [
         Hit(
             chunk=chunks[cid],
-            score=scores[cid] / best,
+            score=scores[cid],
             dense_score=dense_scores[cid],
             bm25_score=bm25_scores.get(cid),
             dense_rank=dense_ranks.get(cid),

@@ -59,10 +59,14 @@ def configurations(base: FusionParams, grid: bool) -> list[tuple[str, FusionPara
     ]
     if grid:
         for weight in (0.2, 0.3, 0.5, 0.7, 1.0):
-            for rrf_k in (10, 30, 60):
+            for rrf_k in (10, 60):
                 for foreign in (0.0, 0.3):
                     p = FusionParams(candidates=base.candidates, dense_weight=1.0, bm25_weight=weight, rrf_k=rrf_k, foreign_bm25_factor=foreign)
-                    configs.append((f"grid bm25 {weight} k {rrf_k} non-German x{foreign}", p, foreign))
+                    configs.append((f"grid rrf bm25 {weight} k {rrf_k} non-German x{foreign}", p, foreign))
+        for weight in (0.1, 0.2, 0.3, 0.5):
+            for foreign in (0.0, 0.5):
+                p = FusionParams(candidates=base.candidates, bm25_weight=weight, foreign_bm25_factor=foreign, method="convex")
+                configs.append((f"grid convex bm25 {weight} non-German x{foreign}", p, foreign))
     return configs
 
 

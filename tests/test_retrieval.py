@@ -85,3 +85,24 @@ def test_english_query_does_not_use_bm25_by_default(app: App, settings: Settings
 def test_empty_index_and_blank_query_return_nothing(app: App, tmp_path: Path) -> None:
     assert app.retriever.search("Förderung", 3) == []
     assert app.retriever.search("   ", 3) == []
+
+
+class _VectorsOnly:
+    """An index stand-in whose store returns fixed vectors for BM25-only chunks."""
+
+    class vectors:  # noqa: N801 - mirrors Index.vectors
+        @staticmethod
+        def get(ids, with_embeddings=False):  # type: ignore[no-untyped-def]
+            return [_chunk(cid) for cid in ids], np.array([[0.5, 0.0]] * len(ids), dtype=np.float32)
+
+
+def test_convex_fusion_combines_cosine_and_normalised_bm25() -> None:
+    dense = [(_chunk("a"), 0.8), (_chunk("b"), 0.6)]
+    keyword = [("c", 10.0), ("b", 5.0)]
+    params = FusionParams(method="convex", dense_weight=1.0, bm25_weight=1.0)
+    hits = fuse(dense, keyword, np.array([1.0, 0.0]), _VectorsOnly(), 3, params, 1.0)  # type: ignore[arg-type]
+    scores = {h.chunk.id: h.score for h in hits}
+    # a: (0.8 + 0) / 2, b: (0.6 + 0.5) / 2, c: (0.5 (fetched cosine) + 1.0) / 2
+    assert [h.chunk.id for h in hits] == ["c", "b", "a"]
+    assert abs(scores["c"] - 0.75) < 1e-6 and abs(scores["a"] - 0.4) < 1e-6
+    assert hits[0].dense_score == 0.5 and hits[0].bm25_rank == 1
