@@ -157,8 +157,13 @@ class Ingestor:
         with self._exclusive():
             if rebuild:
                 self.index.reset()
-            manifest = self.index.ensure_manifest(self.embedder.name, self.embedder.dimension)
-            self.index.check_embedder(self.embedder.name, self.embedder.dimension)
+            if self.index.manifest is None:
+                manifest = self.index.ensure_manifest(self.embedder.name, self.embedder.dimension)
+            else:
+                # The name carries a fingerprint of the weights: comparing it needs no model load, so an
+                # unchanged corpus is checked in seconds.
+                self.index.check_embedder(self.embedder.name)
+                manifest = self.index.manifest
             pending = self._read(files, report, progress)
             self._embed_and_store(pending, report, progress)
             if prune:

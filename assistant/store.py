@@ -240,14 +240,14 @@ class Index:
         self._keyword: KeywordIndex | None = None
         self._lock = threading.RLock()
 
-    def check_embedder(self, name: str, dimension: int) -> None:
+    def check_embedder(self, name: str, dimension: int | None = None) -> None:
         """Refuse to mix models: the index's vectors are only comparable with its own embedder's."""
         if self.manifest is None:
             return
-        if self.manifest.embedder != name or self.manifest.dimension != dimension:
+        if self.manifest.embedder != name or (dimension is not None and self.manifest.dimension != dimension):
             raise IndexMismatchError(
                 f"Der Index wurde mit dem Embedding-Modell {self.manifest.embedder!r} "
-                f"({self.manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r} ({dimension}). "
+                f"({self.manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r}. "
                 "Bitte neu indexieren: assistant ingest --rebuild"
             )
 
