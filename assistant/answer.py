@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Literal, S
 
 import numpy as np
 
-from .chunking import split_sentences
+from .chunking import SECTION_SEPARATOR, split_sentences
 from .citations import SupportChecker, verify
 from .language import detect_language
 from .prompting import Message, fit_messages
@@ -263,7 +263,11 @@ class Answerer:
         return Answer(question, "\n".join(lines), True, mode, language, [], list(hits))
 
     def _extractive(self, question: str, hits: Sequence[Hit], query_vector: np.ndarray, language: str) -> Answer:
-        units = [(rank, unit) for rank, hit in enumerate(hits) for unit in evidence_units(hit.chunk.text)]
+        units = [
+            (rank, unit)
+            for rank, hit in enumerate(hits)
+            for unit in evidence_units(hit.chunk.text, hit.chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1])
+        ]
         if not units:
             return self._refusal(question, hits, "extractive", language)
         vectors = self.embedder.embed_documents([u for _, u in units], [hits[r].chunk.header() for r, _ in units])
@@ -332,14 +336,17 @@ class Answerer:
         )
 
 
-def evidence_units(text: str) -> list[str]:
+def evidence_units(text: str, heading: str = "") -> list[str]:
     """Sentences and list items of a chunk that can stand alone as evidence.
 
     A line that introduces a list ("Gefördert werden:") is kept together with its items, so that an
-    extract never shows an intro without the list or items without what they enumerate.
+    extract never shows an intro without the list or items without what they enumerate. The chunk's
+    leading ``heading`` line is context, not evidence, and is skipped.
     """
     units: list[str] = []
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if heading and lines and lines[0] == heading.strip():
+        lines = lines[1:]
     i = 0
     while i < len(lines):
         line = lines[i]

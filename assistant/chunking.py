@@ -4,9 +4,10 @@ Rules, in order of priority:
 
 1. A chunk never crosses a section (heading path) or a page, so its citation (title, page, section) is
    exact.
-2. A chunk is built from whole blocks (paragraphs, list items, table rows) up to ``target_chars``; a
-   block longer than ``max_chars`` is split at sentence boundaries, and only a single sentence longer
-   than ``max_chars`` is split at word boundaries.
+2. A chunk starts with the innermost heading of its section (the whole path is ``Chunk.section``),
+   followed by whole blocks (paragraphs, list items, table rows) up to ``target_chars``; a block
+   longer than ``max_chars`` is split at sentence boundaries, and only a single sentence longer than
+   ``max_chars`` is split at word boundaries.
 3. A tiny trailing piece is merged into its predecessor when the result stays within ``max_chars``.
 """
 
@@ -136,19 +137,28 @@ def chunk_document(document: Document, target_chars: int = 900, max_chars: int =
     seen: dict[str, int] = {}
     for section_path, page, blocks in _groups(document.blocks):
         section = SECTION_SEPARATOR.join(section_path)
+        # Every chunk starts with its innermost heading: a reader (and the retrievers) see what the
+        # passage is about, and headings that carry the key statement ("2.5 Allianzen fördern") are citable.
+        heading = section_path[-1] if section_path else ""
+        if heading and blocks and blocks[0].text.strip() == heading:
+            blocks = blocks[1:]  # the heading repeated as body text
         texts: list[str] = []
         current = ""
         for block in blocks:
-            for piece in _pieces(block, max_chars):
+            for piece in _pieces(block, max_chars - len(heading) - 1):
                 # List items and table rows stay on their own line; paragraphs are separated by a blank line.
                 joiner = "\n" if block.kind in ("list_item", "table") else "\n\n"
                 if current and len(current) + len(joiner) + len(piece) > target_chars:
                     texts.append(current)
                     current = ""
+                if not current and heading:
+                    current = heading
+                    joiner = "\n"
                 current = f"{current}{joiner}{piece}" if current else piece
-        if current:
-            if texts and len(current) < target_chars // 4 and len(texts[-1]) + 2 + len(current) <= max_chars:
-                texts[-1] = f"{texts[-1]}\n\n{current}"
+        if current and current != heading:
+            tail = current[len(heading) + 1 :] if heading else current
+            if texts and len(tail) < target_chars // 4 and len(texts[-1]) + 2 + len(tail) <= max_chars:
+                texts[-1] = f"{texts[-1]}\n\n{tail}"
             else:
                 texts.append(current)
         for text in texts:

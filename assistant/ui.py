@@ -56,7 +56,7 @@ CSS = """
 .answer .box-title { margin-bottom: .3em; }
 .answer .cursor { animation: blink 1s steps(2) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
-a.cite { font-weight: 600; text-decoration: none; padding: 0 .1em; }
+a.cite { font-weight: 600; text-decoration: none; padding: 0 .1em; position: relative; white-space: nowrap; }
 a.cite:hover, a.cite:focus { text-decoration: underline; }
 .sources p, .sources blockquote { display: block; }
 .sources ol { padding-left: 1.2em; }
@@ -159,6 +159,8 @@ class ChatUI:
             answering = gr.on(
                 [send.click, question.submit], self.ask, inputs=[question, mode, session],
                 outputs=[chatbot, sources, query, question, session], show_progress="hidden",
+                # A question sent right after "Stopp" (or while an answer runs) waits for it instead of being dropped.
+                trigger_mode="always_last",
                 concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", **private,
             )
             stop.click(self.stop, inputs=[session], outputs=[chatbot, sources, session], cancels=[answering], queue=False, **private)

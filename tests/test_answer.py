@@ -183,3 +183,10 @@ def test_closing_the_stream_early_stops_generation(corpus: Settings) -> None:
     stream.close()
     # The next question is served normally (nothing left locked or half-consumed).
     assert app.answerer.ask("Wer ist antragsberechtigt?", mode="extractive").citations
+
+
+def test_leading_heading_is_context_not_evidence() -> None:
+    text = "2.3 Als zuwendungsfähige Ausgaben werden anerkannt\nPersonalausgaben für das Projektteam sind zuwendungsfähig."
+    assert evidence_units(text, "2.3 Als zuwendungsfähige Ausgaben werden anerkannt") == [
+        "Personalausgaben für das Projektteam sind zuwendungsfähig."
+    ]

@@ -34,9 +34,9 @@ def test_chunks_never_cross_sections_or_pages() -> None:
     ]
     chunks = chunk_document(_doc(blocks))
     assert [(c.section, c.page, c.text) for c in chunks] == [
-        ("1 Ziel", 1, "Ziel ist die Förderung."),
-        ("1 Ziel", 2, "Fortsetzung auf Seite zwei."),
-        ("2 Gegenstand", 2, "Gefördert werden Projekte."),
+        ("1 Ziel", 1, "1 Ziel\nZiel ist die Förderung."),
+        ("1 Ziel", 2, "1 Ziel\nFortsetzung auf Seite zwei."),
+        ("2 Gegenstand", 2, "2 Gegenstand\nGefördert werden Projekte."),
     ]
     assert [c.ordinal for c in chunks] == [0, 1, 2]
     assert all(c.source == "r.pdf" and c.title == "Richtlinie" for c in chunks)
@@ -56,8 +56,8 @@ def test_long_paragraph_is_cut_at_sentence_ends_only() -> None:
     assert len(chunks) > 3
     for chunk in chunks:
         assert len(chunk.text) <= 500
-        assert chunk.text.startswith("Satz Nummer") and chunk.text.endswith("Detail.")
-    rejoined = " ".join(c.text for c in chunks)
+        assert chunk.text.startswith("A\nSatz Nummer") and chunk.text.endswith("Detail.")
+    rejoined = " ".join(c.text.removeprefix("A\n") for c in chunks)
     assert rejoined == " ".join(sentences)
 
 
@@ -76,7 +76,7 @@ def test_list_items_pack_with_their_intro_and_keep_lines() -> None:
         Block("Stiftungen.", "list_item", ("S",), 1),
     ]
     (chunk,) = chunk_document(_doc(blocks))
-    assert chunk.text == "Gefördert werden:\nVereine,\nStiftungen."
+    assert chunk.text == "S\nGefördert werden:\nVereine,\nStiftungen."
 
 
 def test_small_tail_is_merged_into_previous_chunk() -> None:
@@ -87,7 +87,7 @@ def test_small_tail_is_merged_into_previous_chunk() -> None:
     ]
     chunks = chunk_document(_doc(blocks), target_chars=100, max_chars=200)
     assert [c.text[-5:] for c in chunks] == ["AAAA.", "Kurz."]
-    assert chunks[-1].text.startswith("B")
+    assert chunks[-1].text.startswith("S\nB") and chunks[-1].text.count("S\n") == 1
 
 
 def test_ids_are_stable_and_depend_on_content_and_title() -> None:
@@ -108,6 +108,12 @@ def test_repeated_identical_text_in_one_section_gets_distinct_ids() -> None:
     ]
     chunks = chunk_document(_doc(blocks), target_chars=100, max_chars=150)
     assert len(chunks) == 3 and len({c.id for c in chunks}) == 3
+
+
+def test_heading_repeated_as_body_text_is_not_doubled() -> None:
+    blocks = [Block("§ 14 Wahl", "paragraph", ("§ 14 Wahl",), 3), Block("(1) Text.", "paragraph", ("§ 14 Wahl",), 3)]
+    (chunk,) = chunk_document(_doc(blocks))
+    assert chunk.text == "§ 14 Wahl\n(1) Text."
 
 
 def test_headings_and_empty_blocks_alone_make_no_chunk() -> None:
