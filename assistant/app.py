@@ -84,6 +84,7 @@ def fusion_params(settings: Settings) -> FusionParams:
         dense_weight=settings.dense_weight,
         bm25_weight=settings.bm25_weight,
         rrf_k=settings.rrf_k,
+        method="convex" if settings.fusion == "convex" else "rrf",
     )
 
 

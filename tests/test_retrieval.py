@@ -26,7 +26,7 @@ class _NoIndex:
 def test_rrf_rewards_agreement_and_respects_weights() -> None:
     dense = [(_chunk("a"), 0.9), (_chunk("b"), 0.8), (_chunk("c"), 0.7)]
     keyword = [("b", 12.0), ("c", 10.0), ("a", 1.0)]
-    params = FusionParams(rrf_k=60, dense_weight=1.0, bm25_weight=1.0)
+    params = FusionParams(rrf_k=60, dense_weight=1.0, bm25_weight=1.0, method="rrf")
     hits = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=1.0)  # type: ignore[arg-type]
     assert [h.chunk.id for h in hits] == ["b", "a", "c"]  # ranks 2 + 1 beat 1 + 3 at equal weights
     dense_heavy = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=0.1)  # type: ignore[arg-type]
@@ -36,7 +36,7 @@ def test_rrf_rewards_agreement_and_respects_weights() -> None:
 
 
 def test_top_ranked_by_both_scores_one() -> None:
-    hits = fuse([(_chunk("a"), 0.9)], [("a", 3.0)], np.zeros(2), _NoIndex(), 1, FusionParams(), 0.5)  # type: ignore[arg-type]
+    hits = fuse([(_chunk("a"), 0.9)], [("a", 3.0)], np.zeros(2), _NoIndex(), 1, FusionParams(method="rrf"), 0.5)  # type: ignore[arg-type]
     assert abs(hits[0].score - 1.0) < 1e-9
 
 
