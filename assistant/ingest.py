@@ -29,6 +29,10 @@ from .store import DocumentRecord, Index
 if TYPE_CHECKING:
     from .embeddings import Embedder
 
+#: Bump when loaders or the chunker change what they produce: every document is then re-processed
+#: on the next ingest (chunks whose text did not change keep their stored embeddings).
+PIPELINE_VERSION = 2
+
 #: Files in a corpus folder that describe the corpus rather than belong to it.
 IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})
 
@@ -130,6 +134,7 @@ class Ingestor:
         self.target_chars = target_chars
         self.max_chars = max_chars
         self.batch_size = batch_size
+        self.pipeline = f"v{PIPELINE_VERSION}/target={target_chars}/max={max_chars}"
 
     def source_name(self, file: Path, root: Path) -> str:
         """Stable document name: relative to the corpus folder when inside it, else to ``root``."""
@@ -201,7 +206,7 @@ class Ingestor:
             try:
                 sha = file_sha256(file)
                 record = manifest.documents.get(source)
-                if record is not None and record.sha256 == sha:
+                if record is not None and record.sha256 == sha and record.pipeline == self.pipeline:
                     report.unchanged.append(source)
                     report.pages += record.pages or 0
                     continue
@@ -277,6 +282,7 @@ class Ingestor:
             pages=item.pages,
             chunk_ids=[c.id for c in item.chunks],
             indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            pipeline=self.pipeline,
         )
         manifest.save(self.index.manifest_path)
         (report.added if item.is_new else report.updated).append(item.source)

@@ -44,6 +44,8 @@ class DocumentRecord:
     pages: int | None
     chunk_ids: list[str]
     indexed_at: str  # ISO 8601, UTC
+    #: Loader/chunker version and chunk sizes it was processed with; a change re-processes the file.
+    pipeline: str = ""
 
 
 @dataclass

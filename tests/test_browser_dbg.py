@@ -245,15 +245,12 @@ def test_follow_up_refusal_stop_and_evidence_mode(context: Any, served: tuple[st
     _ask(page, QUESTION)
     page.locator("#chat .answer.streaming").wait_for()
     page.get_by_role("button", name="Stopp").click()
+    for i in range(6):
+        page.wait_for_timeout(500)
+        print("DBG", i, page.locator("#chat").inner_text()[-200:].replace("\n", " | "))
     page.locator("#chat .answer.stopped").wait_for()
     assert "abgebrochen" in _answers(page).last.inner_text()
-    for i in range(20):
-        page.wait_for_timeout(500)
-        print("DBG", i, page.evaluate("document.querySelectorAll('#chat [data-testid=user]').length"))
     _ask(page, QUESTION)  # the model is free again after a stop
-    for i in range(10):
-        page.wait_for_timeout(500)
-        print("DBG2", i, page.evaluate("document.querySelectorAll('#chat [data-testid=user]').length"), page.evaluate("document.querySelector('#question textarea').value"))
     page.wait_for_function("document.querySelectorAll('#chat .answer .meta').length === 3")
 
 

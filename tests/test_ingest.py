@@ -211,3 +211,15 @@ def test_corrupt_manifest_is_detected_with_fix(app: App, settings: Settings) -> 
     (settings.index_dir / "manifest.json").write_text("{nicht json", encoding="utf-8")
     with pytest.raises(IndexStateError, match="assistant ingest --rebuild"):
         build_app(settings, embedder=HashEmbedder())
+
+
+def test_changed_chunk_settings_reprocess_unchanged_files(settings: Settings) -> None:
+    _write(settings.corpus_dir, "richtlinie.md", GUIDELINE)
+    build_app(settings, embedder=HashEmbedder()).ingestor.ingest()
+    embedder = HashEmbedder()
+    app = build_app(settings.with_(chunk_target_chars=150, chunk_max_chars=300), embedder=embedder)
+    report = app.ingestor.ingest()
+    assert report.updated == ["richtlinie.md"]
+    # Same chunk texts as before (the sections are short): their stored embeddings are reused.
+    assert embedder.documents_embedded == 0 and report.chunks_reused > 0
+    assert build_app(settings.with_(chunk_target_chars=150, chunk_max_chars=300), embedder=embedder).ingestor.ingest().unchanged
