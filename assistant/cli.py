@@ -183,6 +183,7 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     from .app import build_app
+    from .errors import IndexMismatchError
     from .library import report_messages
     from .serving import is_loopback, pick_port, ui_credentials
 
@@ -191,10 +192,16 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
     if not args.no_ingest:
         print(f"Wissensbasis prüfen ({settings.corpus_dir}) …", file=sys.stderr)
-        with _progress_bars(enabled=True) as progress:
-            report = app.ingestor.ingest(progress=progress)
-        for line in report_messages(report, "de"):
-            print(line, file=sys.stderr)
+        try:
+            with _progress_bars(enabled=True) as progress:
+                report = app.ingestor.ingest(progress=progress)
+            for line in report_messages(report, "de"):
+                print(line, file=sys.stderr)
+        except IndexStateError as exc:
+            if isinstance(exc, IndexMismatchError):
+                raise
+            # Another process is indexing right now: the UI can start on the current index anyway.
+            print(f"Hinweis: {exc} Die Oberfläche startet mit dem bisherigen Index.", file=sys.stderr)
     if not is_loopback(args.host):
         print(
             f"Achtung: Die Oberfläche ist unter {args.host} für andere Rechner im Netz erreichbar (Anmeldung "

@@ -16,7 +16,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Iterator, Literal
 
 from .answer import Answer, Mode
 from .errors import AssistantError, IndexStateError
@@ -172,6 +172,8 @@ class Turn:
     answer: Answer | None = None
     queue_position: int = 0
     error: str = ""
+    #: Set by the stop button (another thread); the streaming step ends at its next chance.
+    stop_requested: bool = False
 
 
 @dataclass
@@ -180,6 +182,11 @@ class Session:
 
     language: str = "de"
     turns: list[Turn] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Start over in place (a running answer stops; the same object stays in the tab's state)."""
+        stop_turn(self)
+        self.turns.clear()
 
     def previous_query(self) -> str | None:
         """The standalone query of the last turn (follow-ups of follow-ups keep the original topic)."""
@@ -280,8 +287,9 @@ def answer_turn(
     """Answer ``question`` in ``session``, yielding the growing turn after every change.
 
     The turn is appended to the session at once; its status goes searching → (queued →) answering →
-    done, or error with a message. Closing the iterator early marks it stopped, closes the answer
-    stream (which frees the model) and leaves the queue.
+    done, or error with a message. :func:`stop_turn` (from another thread) or closing the iterator
+    ends it early: the turn is marked stopped, the answer stream closed (which frees the model) and
+    the queue left; after a stop request nothing more is yielded.
     """
     rewrite = rewrite_follow_up(question, session.previous_query())
     turn = Turn(question=" ".join(question.split()), query=rewrite.query, rewritten=rewrite.rewritten, mode=mode)
@@ -299,6 +307,8 @@ def answer_turn(
         if mode == "llm":
             ticket = queue.enter()
             while not ticket.wait(QUEUE_POLL_SECONDS):
+                if turn.stop_requested:
+                    return
                 turn.status = "queued"
                 turn.queue_position = ticket.position()
                 yield turn
@@ -307,6 +317,8 @@ def answer_turn(
         stream = app.answerer.stream(turn.query, mode, k, history)
         try:
             for event in stream:
+                if turn.stop_requested:
+                    return
                 if isinstance(event, Answer):
                     turn.answer = event
                     turn.status = "done"
@@ -328,6 +340,11 @@ def answer_turn(
 
 
 def stop_turn(session: Session) -> None:
-    """Mark an unfinished last turn as stopped (the stop button; the cancelled stream may end a moment later)."""
+    """The stop button: ask the running answer of ``session`` to end, and show its turn as stopped.
+
+    A flag rather than cancelling the request: the streaming step ends by itself at its next piece,
+    so the browser sees a finished request and the next question is accepted at once.
+    """
     if session.turns and session.turns[-1].status not in ("done", "error"):
+        session.turns[-1].stop_requested = True
         session.turns[-1].status = "stopped"

@@ -55,7 +55,45 @@ class Document:
 SUPPORTED_SUFFIXES = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "text"}
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds on the work one document may cause, so a hostile file cannot stall or exhaust the machine.
+
+    The defaults are far above any real funding guide, paper or law (the largest in the corpus has
+    45 pages) and stop decompression bombs, text bombs (tiny print, millions of text fragments) and
+    runaway files: reading stops at the first bound reached, with a DocumentError naming it.
+    """
+
+    #: Largest file read at all, in bytes.
+    max_bytes: int = 512 * 1024 * 1024
+    #: Most pages of a PDF.
+    max_pages: int = 5000
+    #: Most characters of extracted text (about 5,000 densely printed pages).
+    max_chars: int = 10_000_000
+    #: Most text fragments pypdf may hand over for one PDF (each costs memory, however short).
+    max_fragments: int = 1_000_000
+    #: Wall-clock budget for reading one document, in seconds.
+    max_seconds: float = 300.0
+
+
+DEFAULT_LIMITS = LoadLimits()
+
+
+def too_much_text(name: str, limits: LoadLimits) -> DocumentError:
+    """The error for a document with more text than :class:`LoadLimits` allows."""
+    return DocumentError(
+        f"{name}: enthält mehr Text, als ein Dokument haben darf (höchstens {german_number(limits.max_chars)} "
+        "Zeichen) – vermutlich eine beschädigte oder manipulierte Datei; bitte prüfen oder in kleinere Dateien "
+        "aufteilen."
+    )
+
+
+def german_number(value: int) -> str:
+    """10000000 → "10.000.000"."""
+    return f"{value:,}".replace(",", ".")
+
+
+def load_document(path: Path, source: str | None = None, limits: LoadLimits = DEFAULT_LIMITS) -> Document:
     """Load and clean one file; raises DocumentError with a specific message when it cannot be read."""
     # The format loaders build on the types and helpers of this module, so they are imported here.
     from .markup import load_html, load_markdown
@@ -70,6 +108,12 @@ def load_document(path: Path, source: str | None = None) -> Document:
             f"unterstützt werden {', '.join(sorted(SUPPORTED_SUFFIXES))}."
         )
     try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise DocumentError(
+                f"{name}: Die Datei ist {size / 2**20:.0f} MB groß, gelesen werden höchstens "
+                f"{limits.max_bytes / 2**20:.0f} MB – bitte in kleinere Dateien aufteilen."
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(
@@ -77,16 +121,20 @@ def load_document(path: Path, source: str | None = None) -> Document:
         ) from exc
     if not data.strip():
         raise DocumentError(f"{name}: Die Datei ist leer – bitte eine Fassung mit Inhalt ablegen oder die Datei entfernen.")
+    # A file name may carry control characters; the fallback title must not.
+    stem = tidy(path.stem) or path.stem
     if kind == "pdf":
-        document = load_pdf(data, name, path.stem)
+        document = load_pdf(data, name, stem, limits)
     else:
         text = decode_text(data, name)
+        if len(text) > limits.max_chars:
+            raise too_much_text(name, limits)
         loaders: dict[str, Callable[[str, str, str], Document]] = {
             "markdown": load_markdown,
             "html": load_html,
             "text": _load_text,
         }
-        document = loaders[kind](text, name, path.stem)
+        document = loaders[kind](text, name, stem)
     if not document.blocks:
         raise DocumentError(
             f"{name}: enthält nach der Bereinigung keinen Text (nur Markup, Leerzeilen oder Navigation) – "
@@ -168,55 +216,72 @@ class Vocabulary:
 
 def ends_with_hyphen(text: str) -> bool:
     """The text ends in a word and a hyphen ("Förder-"): the word may continue on the next line."""
-    return _HYPHEN_END.search(text) is not None
+    return _HYPHEN_END.search(text[-_TAIL:]) is not None
+
+
+# Only the end of the text joined so far decides how the next line attaches. Searching the whole
+# text instead made joining quadratic: minutes for one PDF page packed with thousands of lines.
+_TAIL = 256
 
 
 def join_lines(lines: Sequence[str], vocabulary: Vocabulary | None = None) -> str:
-    """Join the lines of one paragraph, undoing end-of-line hyphenation (see :func:`_join_pair`)."""
-    text = ""
+    """Join the lines of one paragraph, undoing end-of-line hyphenation (see :func:`_join_rule`).
+
+    Linear in the total length: pieces are collected and joined once.
+    """
+    parts: list[str] = []
+    tail = ""
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        text = _join_pair(text, line, vocabulary) if text else line
-    return text
+        separator = ""
+        if parts:
+            drop, separator = _join_rule(tail, line, vocabulary)
+            if drop:
+                parts[-1] = parts[-1][:-1]
+                tail = tail[:-1]
+        parts.append(separator + line)
+        tail = (tail + separator + line)[-_TAIL:]
+    return "".join(parts)
 
 
-def _join_pair(left: str, right: str, vocabulary: Vocabulary | None) -> str:
-    """Join two consecutive lines.
+def _join_rule(left: str, right: str, vocabulary: Vocabulary | None) -> tuple[bool, str]:
+    """How two consecutive lines join: (drop the last character of ``left``, separator).
 
-    A soft hyphen at the end always joins. A hyphen joins without space only where it splits one
-    word: it stays before an enumeration word ("Forschungs- und"), before a capital or digit
-    ("KI-Anwendungen", "Coding-Studie"), after an acronym or digit ("KI-basiert", "5G-fähig"), and
-    where the document spells the hyphenated form elsewhere.
+    ``left`` may be just the end of the text joined so far. A soft hyphen at the end always joins.
+    A hyphen joins without space only where it splits one word: it stays before an enumeration word
+    ("Forschungs- und"), before a capital or digit ("KI-Anwendungen", "Coding-Studie"), after an
+    acronym or digit ("KI-basiert", "5G-fähig"), and where the document spells the hyphenated form
+    elsewhere.
     """
     if left.endswith("\u00ad"):
-        return left[:-1] + right
+        return True, ""
     match = _HYPHEN_END.search(left)
     if match is None:
-        return f"{left} {right}"
+        return False, " "
     stem = match.group(1)
     token_match = _FIRST_TOKEN.match(right)
     token = token_match.group(0) if token_match else right
     first = right[0]
     if first in ",;":
-        return left + right  # "Versuchs-" + ", Untersuchungs-"
+        return False, ""  # "Versuchs-" + ", Untersuchungs-"
     if token.rstrip(".").lower() in _ENUMERATION_WORDS:
-        return f"{left} {right}"
+        return False, " "
     if first.isupper() or first.isdigit():
         # All-caps headings are hyphenated mid-word too: "GEMEINWOHL-" + "ORIENTIERTER".
         word = re.match(r"[^\W\d_]+", token)
         if stem.isupper() and len(stem) >= 4 and word and word.group(0).isupper() and len(word.group(0)) >= 4:
-            return left[:-1] + right
-        return left + right
+            return True, ""
+        return False, ""
     if first.islower():
         if stem[-1].isupper() or stem[-1].isdigit():
-            return left + right
+            return False, ""
         continuation = re.match(r"[^\W\d_]+", token)
         if vocabulary and continuation and vocabulary.prefers_hyphen(stem, continuation.group(0)):
-            return left + right
-        return left[:-1] + right
-    return left + right
+            return False, ""
+        return True, ""
+    return False, ""
 
 
 # --------------------------------------------------------------------------------------------

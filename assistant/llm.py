@@ -19,9 +19,9 @@ import ctypes
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import InputError, ModelError
@@ -45,9 +45,9 @@ __all__ = [
 class GenerationStats:
     """Token counts and timings of one generation.
 
-    Times are seconds from the first request for a piece (so they include prompt evaluation).
-    ``completion_tokens`` counts sampled tokens, including a closing end-of-turn token when the
-    model stopped by itself.
+    Times are seconds from the first request for a piece (so they include prompt evaluation and
+    any wait for another generation to finish). ``completion_tokens`` counts the tokens the model
+    generated, including a closing end-of-turn token when it stopped by itself.
     """
 
     prompt_tokens: int
@@ -319,11 +319,13 @@ class LlamaCppChatModel:
                     f"Prompt zu lang: {len(tokens)} Tokens bei einem Kontextfenster von {llama.n_ctx()}. "
                     "Bitte die Frage kürzen oder ASSISTANT_LLM_CONTEXT erhöhen."
                 )
-            counts.prompt_tokens = len(tokens)
+            prompt_length = counts.prompt_tokens = len(tokens)
 
             def count_sampled(input_ids: Any, logits: Any) -> bool:
-                # Called once per sampled token; never asks to stop.
-                counts.completion_tokens += 1
+                # llama-cpp-python calls this after each sampled token with the prompt plus the tokens
+                # before it, and once more after the loop with the same length: the length, not the
+                # number of calls, gives the count. Never asks to stop.
+                counts.completion_tokens = max(counts.completion_tokens, len(input_ids) - prompt_length + 1)
                 return False
 
             chunks = llama.create_completion(

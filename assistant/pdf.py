@@ -11,6 +11,8 @@ A text layer has neither paragraphs nor headings. They are rebuilt from line geo
 * hyphenated line ends are joined by :func:`assistant.documents.join_lines`, also across page breaks.
 
 Every pypdf failure (damaged file, encryption, no text layer) becomes a DocumentError naming the file.
+Reading is bounded by :class:`~assistant.documents.LoadLimits` (pages, characters, text fragments,
+seconds), checked while pypdf hands over text, so a bomb stops early instead of exhausting memory.
 """
 
 from __future__ import annotations
@@ -19,22 +21,27 @@ import io
 import math
 import re
 import statistics
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .documents import (
     BULLET,
+    DEFAULT_LIMITS,
     ENUMERATED,
     Block,
     BlockKind,
     Document,
+    LoadLimits,
     Vocabulary,
     collapse_whitespace,
     ends_with_hyphen,
+    german_number,
     join_lines,
     normalize_text,
     tidy,
+    too_much_text,
 )
 from .errors import DocumentError
 
@@ -120,30 +127,69 @@ _ABBREVIATIONS = {
 }
 
 
-def load_pdf(data: bytes, name: str, stem: str) -> Document:
+class _Budget:
+    """Counts what pypdf hands over for one document and stops reading at the first limit reached."""
+
+    def __init__(self, name: str, limits: LoadLimits) -> None:
+        self.name = name
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.chars = 0
+        self.fragments = 0
+
+    def take(self, text: str) -> None:
+        """Account for one text fragment; raises DocumentError once a limit is exceeded."""
+        self.chars += len(text)
+        self.fragments += 1
+        if self.chars > self.limits.max_chars:
+            raise too_much_text(self.name, self.limits)
+        if self.fragments > self.limits.max_fragments:
+            raise DocumentError(
+                f"{self.name}: PDF besteht aus mehr als {german_number(self.limits.max_fragments)} Textstücken "
+                "(winzige Schrift oder manipulierte Datei) – das Auslesen wurde abgebrochen; bitte die Datei prüfen."
+            )
+        if self.fragments % 256 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        """Raise DocumentError when the wall-clock budget is spent."""
+        if time.monotonic() > self.deadline:
+            raise DocumentError(
+                f"{self.name}: Das Auslesen dauerte länger als {self.limits.max_seconds:.0f} s und wurde "
+                "abgebrochen (ungewöhnlich aufwendige oder manipulierte PDF) – bitte die Datei prüfen oder neu "
+                "exportieren."
+            )
+
+
+def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits = DEFAULT_LIMITS) -> Document:
     """A PDF's bytes as a Document; ``name`` appears in error messages, ``stem`` is the fallback title.
 
     Adapter around pypdf: every failure of the parser becomes a DocumentError naming the file.
     """
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     if b"%PDF-" not in data[:1024]:
         raise DocumentError(
             f"{name}: ist keine PDF-Datei (die Kennung %PDF fehlt; beschädigter Download oder falsche "
             "Endung) – bitte die Originaldatei erneut herunterladen oder exportieren."
         )
+    budget = _Budget(name, limits)
     # pypdf raises many exception types on damaged files; each one means "this PDF is unreadable".
     try:
         reader = PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
     except Exception as exc:
-        raise DocumentError(
-            f"{name}: PDF ist beschädigt und kann nicht gelesen werden ({type(exc).__name__}: {exc}) – "
-            "bitte die Datei neu exportieren oder herunterladen."
-        ) from exc
+        raise _damaged(name, exc, " und kann nicht gelesen werden") from exc
     if encrypted:
         try:
             decrypted = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+        except DependencyError as exc:
+            raise DocumentError(
+                f"{name}: PDF ist mit AES verschlüsselt (nur gegen Änderungen geschützt); zum Entschlüsseln fehlt "
+                "das Python-Paket cryptography – bitte installieren (pip install cryptography) oder eine "
+                "ungeschützte Fassung ablegen."
+            ) from exc
         except Exception as exc:
             raise DocumentError(
                 f"{name}: PDF ist verschlüsselt und lässt sich nicht entschlüsseln ({exc}) – bitte eine "
@@ -155,8 +201,17 @@ def load_pdf(data: bytes, name: str, stem: str) -> Document:
                 "(z. B. im PDF-Programm entsperren und neu speichern)."
             )
     try:
+        page_count = len(reader.pages)
+        if page_count > limits.max_pages:
+            raise DocumentError(
+                f"{name}: PDF hat {german_number(page_count)} Seiten, verarbeitet werden höchstens "
+                f"{german_number(limits.max_pages)} Seiten – bitte in kleinere Dateien aufteilen."
+            )
         page_objects = list(reader.pages)
-        pages = [_page_lines(page) for page in page_objects]
+        pages = []
+        for page in page_objects:
+            budget.check_time()
+            pages.append(_page_lines(page, budget))
         boxes = [(float(page.mediabox.bottom), float(page.mediabox.height)) for page in page_objects]
         info = reader.metadata
         meta = {
@@ -164,11 +219,10 @@ def load_pdf(data: bytes, name: str, stem: str) -> Document:
             "author": str(info.author or "") if info else "",
             "subject": str(info.subject or "") if info else "",
         }
+    except DocumentError:
+        raise
     except Exception as exc:
-        raise DocumentError(
-            f"{name}: PDF ist beschädigt, der Text lässt sich nicht auslesen ({type(exc).__name__}: {exc}) – "
-            "bitte die Datei neu exportieren oder herunterladen."
-        ) from exc
+        raise _damaged(name, exc, ", der Text lässt sich nicht auslesen") from exc
     if not page_objects:
         raise DocumentError(f"{name}: PDF enthält keine Seiten – bitte die Datei neu exportieren.")
     if not any(pages):
@@ -183,6 +237,19 @@ def load_pdf(data: bytes, name: str, stem: str) -> Document:
     return Document(source=name, title=title, kind="pdf", blocks=tuple(blocks), pages=len(page_objects), metadata=metadata)
 
 
+def _damaged(name: str, exc: Exception, what: str) -> DocumentError:
+    """The DocumentError for a pypdf failure; pypdf's own resource limits get a message of their own."""
+    if type(exc).__name__ == "LimitReachedError":  # pypdf >= 4; absent in older versions
+        return DocumentError(
+            f"{name}: PDF enthält Daten, die entpackt größer wären als erlaubt (mögliche Dekompressionsbombe; "
+            f"{exc}) – die Datei wird nicht verarbeitet; bitte eine unbedenkliche Fassung ablegen."
+        )
+    return DocumentError(
+        f"{name}: PDF ist beschädigt{what} ({type(exc).__name__}: {exc}) – "
+        "bitte die Datei neu exportieren oder herunterladen."
+    )
+
+
 def _usable_pdf_title(raw: str) -> str:
     """The metadata title unless it is empty or a leftover file name ("Microsoft Word - x.docx")."""
     title = tidy(raw)
@@ -193,7 +260,7 @@ def _usable_pdf_title(raw: str) -> str:
     return title
 
 
-def _page_lines(page: Any) -> list[_Line]:
+def _page_lines(page: Any, budget: _Budget | None = None) -> list[_Line]:
     """The page's text lines as pypdf extracts them, each with position, font size and weight.
 
     pypdf hands every glyph run to ``visitor_text``; the runs concatenate to exactly the text of
@@ -204,6 +271,8 @@ def _page_lines(page: Any) -> list[_Line]:
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, font_size: float) -> None:
         if not text:
             return
+        if budget is not None:
+            budget.take(text)
         x, y, scale = _position(cm, tm)
         size = abs(float(font_size or 0.0) * scale)
         bold = _is_bold(font)

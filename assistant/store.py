@@ -9,6 +9,13 @@ Layout of ``index/``::
 Chroma is the single source of truth for chunks; the manifest records which documents are complete,
 and the BM25 index is derived data that is rebuilt when its ids differ from Chroma's. So a crash at any
 point leaves a state the next ingest repairs without duplicates (see :mod:`assistant.ingest`).
+
+Invariant kept by every writer: each chunk id the manifest lists is stored in Chroma (chunks are
+written before the record that claims them, and deleted only after no record claims them). Damage
+is detected when the index is opened: an unreadable manifest or vector store makes every use of the
+index raise :class:`IndexStateError` naming ``assistant ingest --rebuild``, which still works (it
+wipes the folder instead of reading it); missing chunks make searches raise and the next ingest
+re-embeds them.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ import os
 import shutil
 import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -118,22 +127,40 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+REBUILD_HINT = "Index neu aufbauen mit: assistant ingest --rebuild"
+
+
+@contextmanager
+def _chroma_errors(what: str) -> Iterator[None]:
+    """Chroma's errors for a damaged store ("database disk image is malformed") as IndexStateError."""
+    from chromadb.errors import InternalError, NotFoundError
+
+    try:
+        yield
+    except (InternalError, NotFoundError) as exc:
+        raise IndexStateError(f"Der Vektorindex ist beschädigt ({what}: {exc}). {REBUILD_HINT}") from exc
+
+
 class VectorStore:
-    """Adapter over one Chroma collection holding our own embeddings (Chroma never embeds)."""
+    """Adapter over one Chroma collection holding our own embeddings (Chroma never embeds).
+
+    Every Chroma call that fails because the store is damaged raises IndexStateError instead.
+    """
 
     def __init__(self, client: Any) -> None:
         self._client = client
+        with _chroma_errors("Sammlung öffnen"):
+            self._collection = self._open_collection()
+
+    def _open_collection(self) -> Any:
         # Cosine space: EmbeddingGemma and MiniLM vectors are L2-normalised; distance = 1 - cosine.
-        self._collection = client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        return self._client.get_or_create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     def reset(self) -> None:
         """Delete every chunk (drops and recreates the collection)."""
-        self._client.delete_collection(COLLECTION)
-        self._collection = self._client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        with _chroma_errors("leeren"):
+            self._client.delete_collection(COLLECTION)
+            self._collection = self._open_collection()
 
     @property
     def max_batch_size(self) -> int:
@@ -143,47 +170,54 @@ class VectorStore:
 
     def count(self) -> int:
         """Number of stored chunks."""
-        return int(self._collection.count())
+        with _chroma_errors("zählen"):
+            return int(self._collection.count())
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are stored already (their embeddings can be reused)."""
         found: set[str] = set()
-        for start in range(0, len(ids), self.max_batch_size):
-            found.update(self._collection.get(ids=list(ids[start : start + self.max_batch_size]), include=[])["ids"])
+        with _chroma_errors("lesen"):
+            for start in range(0, len(ids), self.max_batch_size):
+                found.update(self._collection.get(ids=list(ids[start : start + self.max_batch_size]), include=[])["ids"])
         return found
 
     def ids_of_source(self, source: str) -> set[str]:
         """Ids of all stored chunks of one document."""
-        return set(self._collection.get(where={"source": source}, include=[])["ids"])
+        with _chroma_errors("lesen"):
+            return set(self._collection.get(where={"source": source}, include=[])["ids"])
 
     def all_ids(self) -> set[str]:
         """Ids of all stored chunks."""
-        return set(self._collection.get(include=[])["ids"])
+        with _chroma_errors("lesen"):
+            return set(self._collection.get(include=[])["ids"])
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Insert or replace chunks with their embeddings, in batches Chroma accepts."""
         step = self.max_batch_size
-        for start in range(0, len(chunks), step):
-            batch = chunks[start : start + step]
-            self._collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=np.asarray(embeddings[start : start + step], dtype=np.float32),
-                documents=[c.text for c in batch],
-                metadatas=[_metadata(c) for c in batch],
-            )
+        with _chroma_errors("schreiben"):
+            for start in range(0, len(chunks), step):
+                batch = chunks[start : start + step]
+                self._collection.upsert(
+                    ids=[c.id for c in batch],
+                    embeddings=np.asarray(embeddings[start : start + step], dtype=np.float32),
+                    documents=[c.text for c in batch],
+                    metadatas=[_metadata(c) for c in batch],
+                )
 
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id (missing ids are ignored)."""
         ids = list(ids)
-        for start in range(0, len(ids), self.max_batch_size):
-            self._collection.delete(ids=ids[start : start + self.max_batch_size])
+        with _chroma_errors("löschen"):
+            for start in range(0, len(ids), self.max_batch_size):
+                self._collection.delete(ids=ids[start : start + self.max_batch_size])
 
     def get(self, ids: Sequence[str], with_embeddings: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
         """Chunks for ``ids`` in the given order (unknown ids are skipped), optionally with embeddings."""
         if not ids:
             return [], (np.zeros((0, 0), dtype=np.float32) if with_embeddings else None)
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-        result = self._collection.get(ids=list(ids), include=include)
+        with _chroma_errors("lesen"):
+            result = self._collection.get(ids=list(ids), include=include)
         position = {cid: i for i, cid in enumerate(result["ids"])}
         order = [position[cid] for cid in ids if cid in position]
         chunks = [_chunk(result["ids"][i], result["documents"][i], result["metadatas"][i]) for i in order]
@@ -194,7 +228,8 @@ class VectorStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk (for rebuilding the keyword index)."""
-        result = self._collection.get(include=["documents", "metadatas"])
+        with _chroma_errors("lesen"):
+            result = self._collection.get(include=["documents", "metadatas"])
         return [_chunk(cid, text, meta) for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])]
 
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
@@ -202,11 +237,12 @@ class VectorStore:
         n = min(k, self.count())
         if n == 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
-        )
+        with _chroma_errors("suchen"):
+            result = self._collection.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                n_results=n,
+                include=["documents", "metadatas", "distances"],
+            )
         return [
             (_chunk(cid, text, meta), 1.0 - float(dist))
             for cid, text, meta, dist in zip(
@@ -225,55 +261,178 @@ def open_chroma(path: Path) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as exc:  # Chroma raises many types for a damaged store; all mean the same here.
         raise IndexStateError(
-            f"Der Vektorindex in {path} lässt sich nicht öffnen ({type(exc).__name__}: {exc}). "
-            "Index neu aufbauen mit: assistant ingest --rebuild"
+            f"Der Vektorindex in {path} lässt sich nicht öffnen ({type(exc).__name__}: {exc}). {REBUILD_HINT}"
         ) from exc
 
 
+def close_chroma(client: Any, path: Path) -> None:
+    """Release a PersistentClient and drop Chroma's per-process cache entry for ``path``.
+
+    Chroma keeps one shared system per folder for the whole process; without dropping it, a client
+    opened after the folder was wiped would still talk to the deleted database.
+    """
+    close = getattr(client, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - a damaged store may fail to close; it is wiped next anyway
+            pass
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    systems = getattr(SharedSystemClient, "_identifier_to_system", {})
+    system = systems.pop(str(path), None)
+    getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(path), None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # noqa: BLE001 - see above
+            pass
+
+
 class Index:
-    """The three parts of the index, opened together and checked against the configured embedder."""
+    """The three parts of the index, opened together and checked against the configured embedder.
+
+    Opening never raises: damage found on opening is kept in :attr:`damage` and raised by every use
+    of :attr:`manifest` or :attr:`vectors`, so that :meth:`reset` (``assistant ingest --rebuild``)
+    can still repair the folder. :attr:`missing_chunks` counts chunks the manifest lists but the
+    vector store lacks; searches refuse such an index and the next ingest re-embeds them.
+    """
 
     def __init__(self, folder: Path, client: Any | None = None) -> None:
         self.folder = folder
         self.manifest_path = folder / "manifest.json"
         self.keyword_path = folder / "keyword"
-        self.vectors = VectorStore(client if client is not None else open_chroma(folder / "chroma"))
-        self.manifest = Manifest.load(self.manifest_path)
+        self.chroma_path = folder / "chroma"
+        self._owns_client = client is None
         self._keyword: KeywordIndex | None = None
         self._lock = threading.RLock()
+        self.damage: IndexStateError | None = None
+        self.missing_chunks = 0
+        self._vectors: VectorStore | None = None
+        self._manifest: Manifest | None = None
+        self._client = client
+        try:
+            if self._client is None:
+                self._client = open_chroma(self.chroma_path)
+            self._vectors = VectorStore(self._client)
+            self._manifest = Manifest.load(self.manifest_path)
+            self.missing_chunks = self._count_missing()
+        except IndexStateError as exc:
+            self.damage = exc
 
-    def check_embedder(self, name: str, dimension: int | None = None) -> None:
-        """Refuse to mix models: the index's vectors are only comparable with its own embedder's."""
-        if self.manifest is None:
+    @property
+    def vectors(self) -> VectorStore:
+        """The vector store; raises the damage found on opening."""
+        if self.damage is not None:
+            raise self.damage
+        assert self._vectors is not None
+        return self._vectors
+
+    @property
+    def manifest(self) -> Manifest | None:
+        """The manifest (None for a new index); raises the damage found on opening."""
+        if self.damage is not None:
+            raise self.damage
+        return self._manifest
+
+    @manifest.setter
+    def manifest(self, value: Manifest | None) -> None:
+        self._manifest = value
+
+    def _count_missing(self, attempts: int = 3) -> int:
+        """How many manifest chunks the vector store lacks (by count: cheap enough for every start).
+
+        A concurrent ingest can make the two reads disagree for a moment, so a shortfall is confirmed
+        by re-reading both before it counts as damage.
+        """
+        assert self._vectors is not None
+        missing = 0
+        for attempt in range(attempts):
+            expected = len(self._manifest.chunk_ids()) if self._manifest else 0
+            missing = max(0, expected - self._vectors.count())
+            if not missing:
+                return 0
+            if attempt + 1 < attempts:
+                time.sleep(0.2)
+                self._manifest = Manifest.load(self.manifest_path)
+        return missing
+
+    def check_embedder(self, name: str, dimension: int, *, repairing: bool = False) -> None:
+        """Refuse to mix models: the index's vectors are only comparable with its own embedder's.
+
+        Also raises for a damaged index, and (unless ``repairing``, as ingest does) for one whose
+        vector store lacks chunks the manifest lists.
+        """
+        manifest = self.manifest
+        if manifest is None:
             return
-        if self.manifest.embedder != name or (dimension is not None and self.manifest.dimension != dimension):
+        if manifest.embedder != name or manifest.dimension != dimension:
             raise IndexMismatchError(
-                f"Der Index wurde mit dem Embedding-Modell {self.manifest.embedder!r} "
-                f"({self.manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r}. "
+                f"Der Index wurde mit dem Embedding-Modell {manifest.embedder!r} "
+                f"({manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r} ({dimension}). "
                 "Bitte neu indexieren: assistant ingest --rebuild"
+            )
+        if self.missing_chunks and not repairing:
+            raise IndexStateError(
+                f"Der Index ist unvollständig: {self.missing_chunks} Abschnitte aus {self.manifest_path} fehlen im "
+                f"Vektorindex {self.chroma_path}. Reparieren mit: assistant ingest (bettet nur Fehlendes neu ein), "
+                "oder vollständig neu aufbauen mit: assistant ingest --rebuild"
             )
 
     def reset(self) -> None:
-        """Empty the whole index (manifest first, so a crash midway leaves only orphans to clean)."""
+        """Empty the whole index (manifest first, so a crash midway leaves only orphans to clean).
+
+        A damaged vector store is wiped from disk and created anew instead of being emptied.
+        """
         with self._lock:
             self.manifest_path.unlink(missing_ok=True)
-            self.manifest = None
-            self.vectors.reset()
+            self._manifest = None
+            try:
+                if self._vectors is None:
+                    raise IndexStateError("Vektorindex nicht geöffnet")
+                self._vectors.reset()
+            except IndexStateError:
+                if not self._owns_client:
+                    raise  # a client handed in by the caller is not ours to wipe
+                if self._client is not None:
+                    close_chroma(self._client, self.chroma_path)
+                shutil.rmtree(self.chroma_path, ignore_errors=True)
+                self._client = open_chroma(self.chroma_path)
+                self._vectors = VectorStore(self._client)
+            self.damage = None
+            self.missing_chunks = 0
             shutil.rmtree(self.keyword_path, ignore_errors=True)
             self._keyword = None
 
     def ensure_manifest(self, embedder: str, dimension: int) -> Manifest:
-        """The manifest, created for this embedder if the index is new."""
-        if self.manifest is None:
-            self.manifest = Manifest(embedder=embedder, dimension=dimension)
-            self.manifest.save(self.manifest_path)
-        return self.manifest
+        """The manifest, created for this embedder if the index is new.
+
+        Chunks found without a manifest (it was deleted, or a rebuild was interrupted) have unknown
+        provenance and could stem from another embedding model: they are dropped, not reused.
+        """
+        with self._lock:
+            manifest = self.manifest
+            if manifest is None:
+                if self.vectors.count():
+                    self.vectors.reset()
+                manifest = self._manifest = Manifest(embedder=embedder, dimension=dimension)
+                manifest.save(self.manifest_path)
+            return manifest
+
+    def verify_chunks(self) -> set[str]:
+        """Sources of documents with chunks missing from the vector store (exact, by id)."""
+        manifest = self.manifest
+        if manifest is None:
+            return set()
+        stored = self.vectors.existing_ids(sorted(manifest.chunk_ids()))
+        return {source for source, record in manifest.documents.items() if not set(record.chunk_ids) <= stored}
 
     def keyword(self) -> KeywordIndex:
         """The BM25 index, loaded once; rebuilt if it is missing or out of step with the vector store."""
         with self._lock:
             if self._keyword is None:
-                expected = self.manifest.chunk_ids() if self.manifest else set()
+                manifest = self.manifest
+                expected = manifest.chunk_ids() if manifest else set()
                 loaded: KeywordIndex | None = None
                 if self.keyword_path.exists():
                     try:
@@ -288,7 +447,8 @@ class Index:
     def rebuild_keyword(self) -> KeywordIndex:
         """Rebuild BM25 from the chunks of completely indexed documents and persist it."""
         with self._lock:
-            expected = self.manifest.chunk_ids() if self.manifest else set()
+            manifest = self.manifest
+            expected = manifest.chunk_ids() if manifest else set()
             chunks = [c for c in self.vectors.all_chunks() if c.id in expected]
             chunks.sort(key=lambda c: (c.source, c.ordinal))
             keyword = KeywordIndex.build([c.id for c in chunks], [f"{c.header()}\n{c.text}" for c in chunks])

@@ -145,6 +145,7 @@ class ChatUI:
                     table = gr.Dataframe(
                         value=document_rows(records, self.language), headers=document_headers(self.language),
                         label=t["documents_table"], interactive=False, wrap=True, elem_id="documents", max_height=480,
+                        column_widths=["28%", "9%", "8%", "10%", "15%", "30%"],
                     )
                     with gr.Row(equal_height=True):
                         choice = gr.Dropdown(document_choices(records), value=None, label=t["delete_choice"], elem_id="delete-choice", scale=3)
@@ -156,16 +157,18 @@ class ChatUI:
                     status = gr.HTML(status_html(collect_status(self.app), self.language), elem_id="status", js_on_load=None)
 
             private: dict[str, Any] = {"api_visibility": "private"}
-            answering = gr.on(
+            gr.on(
                 [send.click, question.submit], self.ask, inputs=[question, mode, session],
                 outputs=[chatbot, sources, query, question, session], show_progress="hidden",
                 # A question sent right after "Stopp" (or while an answer runs) waits for it instead of being dropped.
                 trigger_mode="always_last",
                 concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", **private,
             )
-            stop.click(self.stop, inputs=[session], outputs=[chatbot, sources, session], cancels=[answering], queue=False, **private)
+            # Stopping sets a flag the streaming step checks (see conversation.stop_turn): Gradio's
+            # `cancels=` leaves the browser's request pending and swallows a question sent right after.
+            stop.click(self.stop, inputs=[session], outputs=[chatbot, sources, session], queue=False, **private)
             for starts_over in (new.click, chatbot.clear):  # the chat's own bin icon also starts over
-                starts_over(self.new_conversation, inputs=[session], outputs=[chatbot, sources, query, session], cancels=[answering], queue=False, **private)
+                starts_over(self.new_conversation, inputs=[session], outputs=[chatbot, sources, query, session], queue=False, **private)
 
             library_outputs = [library_status, table, choice, status]
             upload.upload(
@@ -213,6 +216,8 @@ class ChatUI:
         first = True
         for turn in answer_turn(self.app, session, question, "llm" if mode == "llm" else "extractive", self.queue):
             panel = sources_html(session)
+            if turn.stop_requested:
+                return  # the stop (or new conversation) callback has rendered the chat already
             yield (
                 chat_messages(session),
                 panel if panel != last_sources else gr.skip(),
@@ -224,14 +229,14 @@ class ChatUI:
             first = False
 
     def stop(self, session: Session) -> tuple[Any, ...]:
-        """Stop button: the running answer is cancelled by Gradio; show the turn as stopped."""
+        """Stop button: the running answer ends at its next piece; show the turn as stopped."""
         stop_turn(session)
         return chat_messages(session), sources_html(session), session
 
     def new_conversation(self, session: Session) -> tuple[Any, ...]:
-        """Start over in this tab (keeps the language)."""
-        fresh = Session(language=session.language)
-        return [], sources_html(fresh), "", fresh
+        """Start over in this tab (keeps the language; a running answer stops)."""
+        session.reset()
+        return [], sources_html(session), "", session
 
     # -- documents callbacks -------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class SourceEchoChatModel(ScriptedChatModel):
     answers of different tabs are distinguishable.
     """
 
-    def __init__(self, delay: float = 0.2) -> None:
+    def __init__(self, delay: float = 0.3) -> None:
         super().__init__()
         self.delay = delay
 
@@ -48,8 +48,9 @@ class SourceEchoChatModel(ScriptedChatModel):
         from assistant.llm import Generation
 
         self.prompts.append([dict(m) for m in messages])
-        match = re.search(r"\n\[1\] [^\n]*\n([^\n]+)", messages[0]["content"])
-        sentence = re.split(r"(?<=\.)\s", match.group(1))[0] if match else "Keine Quelle."
+        block = re.search(r"\n\[1\] [^\n]*\n(.*?)(?:\n\n\[2\] |\Z)", messages[0]["content"], re.DOTALL)
+        sentences = re.split(r"(?<=\.)\s+", block.group(1)) if block else []
+        sentence = next((s for s in sentences if s.endswith(".") and len(s.split()) >= 5), "Keine passende Quelle gefunden.")
         reply = sentence.rstrip(".") + " [1]."
 
         def pieces() -> Iterator[str]:
@@ -262,8 +263,9 @@ def test_two_tabs_queue_for_the_model_and_never_mix(context: Any, served: tuple[
     for page in (first, second):
         page.locator("#chat .answer .meta").wait_for()
     assert "foerderrichtlinie" in first.locator("#sources").inner_text() and "datenschutz.md" not in first.locator("#sources li.source").first.inner_text()
-    assert "Folgenabschätzung" in _answers(second).last.inner_text() and "datenschutz.md" in second.locator("#sources li.source").first.inner_text()
-    assert "Folgenabschätzung" not in _answers(first).last.inner_text()
+    assert "Personenbezogene Daten" in _answers(second).last.inner_text() and "datenschutz.md" in second.locator("#sources li.source").first.inner_text()
+    assert "Personenbezogene Daten" not in _answers(first).last.inner_text()
+    assert "Antragsberechtigt" in _answers(first).last.inner_text() and "Antragsberechtigt" not in _answers(second).last.inner_text()
 
 
 def test_upload_answer_delete_and_language(context: Any, served: tuple[str, App], tmp_path: Path) -> None:

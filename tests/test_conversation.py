@@ -131,10 +131,13 @@ def test_waiter_is_admitted_when_the_holder_releases() -> None:
 def test_stop_turn_marks_only_unfinished_turns() -> None:
     session = Session(turns=[Turn("q", "q", False, "llm", "answering")])
     stop_turn(session)
-    assert session.turns[0].status == "stopped"
-    session.turns[0].status = "done"
+    assert session.turns[0].status == "stopped" and session.turns[0].stop_requested
+    done = Turn("q", "q", False, "llm", "done")
+    session.turns.append(done)
     stop_turn(session)
-    assert session.turns[0].status == "done"
+    assert done.status == "done" and not done.stop_requested
+    session.reset()
+    assert session.turns == []
 
 
 # -- answer_turn with fakes ------------------------------------------------------------------------------
@@ -184,6 +187,25 @@ def test_closing_a_turn_stops_it_and_frees_the_queue(settings: Settings) -> None
     assert session.turns[-1].status == "stopped" and session.turns[-1].draft == "eins "
     assert len(queue) == 0
     assert list(answer_turn(app, session, FIRST, "llm", queue))[-1].status == "done"
+
+
+def test_stop_request_ends_the_turn_without_further_updates(settings: Settings) -> None:
+    app, _ = _app(settings, "eins zwei drei vier fünf sechs sieben acht")
+    session, queue = Session(), LlmQueue()
+    turns = answer_turn(app, session, FIRST, "llm", queue)
+    seen = []
+    for turn in turns:
+        seen.append(turn.draft)
+        if turn.status == "answering":
+            stop_turn(session)  # the stop button, as another callback would
+    assert seen[-1] == "eins " and session.turns[-1].status == "stopped"
+    assert len(queue) == 0
+    waiting = answer_turn(app, session, FIRST, "llm", queue)
+    other = queue.enter()
+    next(waiting)
+    stop_turn(session)  # stopping also works while waiting in line
+    assert list(waiting) == [] and len(queue) == 1
+    other.release()
 
 
 def test_llm_turn_waits_in_line_and_shows_its_position(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

