@@ -1,4 +1,4 @@
-"""Command line: ``assistant setup | ingest | search | ask | eval | documents``.
+"""Command line: ``assistant setup | ingest | search | ask | eval | documents | ui``.
 
 Errors are translated here, once: an :class:`~assistant.errors.AssistantError` becomes its message on
 stderr and its exit code; nothing else prints tracebacks for expected failures.

@@ -357,7 +357,7 @@ class Index:
                 self._manifest = Manifest.load(self.manifest_path)
         return missing
 
-    def check_embedder(self, name: str, dimension: int, *, repairing: bool = False) -> None:
+    def check_embedder(self, name: str, dimension: int | None = None, *, repairing: bool = False) -> None:
         """Refuse to mix models: the index's vectors are only comparable with its own embedder's.
 
         Also raises for a damaged index, and (unless ``repairing``, as ingest does) for one whose
@@ -366,10 +366,10 @@ class Index:
         manifest = self.manifest
         if manifest is None:
             return
-        if manifest.embedder != name or manifest.dimension != dimension:
+        if manifest.embedder != name or (dimension is not None and manifest.dimension != dimension):
             raise IndexMismatchError(
                 f"Der Index wurde mit dem Embedding-Modell {manifest.embedder!r} "
-                f"({manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r} ({dimension}). "
+                f"({manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r}. "
                 "Bitte neu indexieren: assistant ingest --rebuild"
             )
         if self.missing_chunks and not repairing:

