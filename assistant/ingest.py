@@ -5,16 +5,25 @@ Crash safety by construction:
 * chunk ids are content hashes, and embeddings are written to Chroma in small batches as they are
   computed, so an interrupted run loses at most one batch and a re-run embeds only what is missing;
 * a document counts as indexed only once its manifest record is written (atomically) after all of its
-  chunks are stored and its stale chunks deleted;
+  chunks are stored; its stale chunks are deleted only after that, so every chunk the manifest lists
+  is in Chroma at every moment;
 * chunks that no manifest record claims (left by a crash, or by a file removed meanwhile) are deleted
-  at the end of every run, and BM25 is rebuilt from the manifest's chunks whenever anything changed.
+  at the end of every run, and BM25 is rebuilt from the manifest's chunks whenever anything changed
+  (or checked against them and rebuilt if a crash left it behind);
+* documents whose chunks went missing from Chroma (a damaged or deleted vector store) are read and
+  embedded again even though their files are unchanged.
+
+Hostile files cannot stop a run: every per-file failure, also an unexpected one, is reported for that
+file and the rest are indexed; reading is bounded by :class:`~assistant.documents.LoadLimits`.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import time
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .chunking import Chunk, chunk_document
-from .documents import SUPPORTED_SUFFIXES, load_document
+from .documents import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, LoadLimits, load_document
 from .errors import AssistantError, DocumentError, IndexStateError, InputError
 from .store import DocumentRecord, Index
 
@@ -116,6 +125,26 @@ def _wanted(file: Path, root: Path) -> bool:
     return file.suffix.lower() in SUPPORTED_SUFFIXES and file.name not in IGNORED_NAMES
 
 
+def printable_name(name: str) -> str:
+    """``name`` with control, format and line/paragraph separator characters as visible escapes."""
+    return "".join(_escape(char) if unicodedata.category(char) in _INVISIBLE else char for char in name)
+
+
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(os.path.abspath(a)) == Path(os.path.abspath(b))
+
+
 class Ingestor:
     """Keeps an :class:`Index` in step with a set of files."""
 
@@ -127,6 +156,7 @@ class Ingestor:
         target_chars: int = 900,
         max_chars: int = 1400,
         batch_size: int = 32,
+        limits: LoadLimits = DEFAULT_LIMITS,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -134,12 +164,18 @@ class Ingestor:
         self.target_chars = target_chars
         self.max_chars = max_chars
         self.batch_size = batch_size
+        self.limits = limits
         self.pipeline = f"v{PIPELINE_VERSION}/target={target_chars}/max={max_chars}"
 
     def source_name(self, file: Path, root: Path) -> str:
-        """Stable document name: relative to the corpus folder when inside it, else to ``root``."""
+        """Stable document name: relative to the corpus folder when inside it, else to ``root``.
+
+        Control and format characters in file names (terminal escapes, line breaks, bidi overrides
+        that disguise an extension) are written as visible escapes such as ``\\x1b``: the name is
+        printed in messages and lists, where they must not act. The manifest keeps the real path.
+        """
         base = self.corpus_dir if file.is_relative_to(self.corpus_dir) else root
-        return file.relative_to(base).as_posix()
+        return printable_name(file.relative_to(base).as_posix())
 
     def ingest(
         self,
@@ -167,18 +203,38 @@ class Ingestor:
             else:
                 # The name carries a fingerprint of the weights: comparing it needs no model load, so an
                 # unchanged corpus is checked in seconds.
-                self.index.check_embedder(self.embedder.name)
+                self.index.check_embedder(self.embedder.name, repairing=True)
                 manifest = self.index.manifest
-            pending = self._read(files, report, progress)
+            incomplete = self.index.verify_chunks()
+            named = [(file, self.source_name(file, root)) for file, root in files]
+            present = {source for _, source in named}
+            # Damaged documents outside this run's paths are repaired too (their files are known).
+            named += [
+                (Path(manifest.documents[source].path), source)
+                for source in sorted(incomplete - present)
+                if Path(manifest.documents[source].path).is_file()
+            ]
+            pending = self._read(named, incomplete, report, progress)
             self._embed_and_store(pending, report, progress)
             if prune:
                 self._prune(folders, {p for p, _ in files}, report)
+            for source in sorted(self.index.verify_chunks()):
+                # Chunks missing and the file unreadable or gone: the record cannot be trusted any more.
+                self._drop(source)
+                report.removed.append(source)
+                report.failed.setdefault(
+                    source,
+                    f"{source}: Abschnitte fehlten im Index und die Datei ließ sich nicht erneut lesen – "
+                    "das Dokument wurde aus dem Index entfernt.",
+                )
+            self.index.missing_chunks = 0
             orphans = self.index.vectors.all_ids() - manifest.chunk_ids()
             if orphans:
                 self.index.vectors.delete(orphans)
-            keyword_stale = report.changed or bool(orphans) or not self.index.keyword_path.exists()
-            if keyword_stale:
+            if report.changed or orphans or incomplete or not self.index.keyword_path.exists():
                 self.index.rebuild_keyword()
+            else:
+                self.index.keyword()  # checks the stored BM25 ids against the manifest, rebuilds if behind
         report.seconds = time.perf_counter() - started
         return report
 
@@ -194,19 +250,38 @@ class Ingestor:
 
     # -- stages -------------------------------------------------------------------------------
 
-    def _read(self, files: list[tuple[Path, Path]], report: IngestReport, progress: ProgressCallback | None) -> list[_Pending]:
+    def _read(
+        self,
+        files: list[tuple[Path, str]],
+        incomplete: set[str],
+        report: IngestReport,
+        progress: ProgressCallback | None,
+    ) -> list[_Pending]:
+        """Load and chunk new and changed files; ``incomplete`` sources are re-read even if unchanged."""
         manifest = self.index.manifest
         assert manifest is not None
         by_hash = {record.sha256: (source, Path(record.path)) for source, record in manifest.documents.items()}
+        claimed: dict[str, Path] = {}  # source -> file, within this run
         pending: list[_Pending] = []
-        for done, (file, root) in enumerate(files, start=1):
+        for done, (file, source) in enumerate(files, start=1):
             if progress:
                 progress("lesen", done - 1, len(files))
-            source = self.source_name(file, root)
+            record = manifest.documents.get(source)
             try:
+                other = claimed.get(source) or (Path(record.path) if record is not None else None)
+                if other is not None and not _same_file(other, file) and other.exists():
+                    raise DocumentError(
+                        f"{source}: Ein anderes Dokument gleichen Namens ({other}) ist bereits indexiert – "
+                        "bitte eine der beiden Dateien umbenennen."
+                    )
+                claimed[source] = file
                 sha = file_sha256(file)
-                record = manifest.documents.get(source)
-                if record is not None and record.sha256 == sha and record.pipeline == self.pipeline:
+                if (
+                    record is not None
+                    and record.sha256 == sha
+                    and record.pipeline == self.pipeline
+                    and source not in incomplete
+                ):
                     report.unchanged.append(source)
                     report.pages += record.pages or 0
                     continue
@@ -214,12 +289,21 @@ class Ingestor:
                 if original is not None and original[0] != source and original[1].exists():
                     report.duplicates[source] = original[0]
                     continue
-                document = load_document(file, source)
+                document = load_document(file, source, self.limits)
                 chunks = chunk_document(document, self.target_chars, self.max_chars)
                 if not chunks:
                     raise DocumentError(f"{source}: enthält keinen indexierbaren Text.")
-            except (AssistantError, OSError) as exc:
-                report.failed[source] = str(exc) if isinstance(exc, AssistantError) else f"{source}: {exc.strerror or exc}"
+            except AssistantError as exc:
+                report.failed[source] = str(exc)
+                continue
+            except OSError as exc:
+                report.failed[source] = f"{source}: Datei kann nicht gelesen werden ({exc.strerror or exc})."
+                continue
+            except Exception as exc:  # noqa: BLE001 - one hostile file must not stop the whole batch
+                report.failed[source] = (
+                    f"{source}: unerwarteter Fehler beim Lesen ({type(exc).__name__}: {exc}) – die Datei wurde "
+                    "übersprungen; bitte prüfen, ob sie sich in einem anderen Programm öffnen lässt."
+                )
                 continue
             by_hash[sha] = (source, file)
             pending.append(
@@ -270,9 +354,6 @@ class Ingestor:
             _, stored_vectors = vectors.get([c.id for c in reused], with_embeddings=True)
             if stored_vectors is not None and len(stored_vectors) == len(reused):
                 vectors.upsert(reused, stored_vectors)
-        stale = vectors.ids_of_source(item.source) - {c.id for c in item.chunks}
-        if stale:
-            vectors.delete(stale)
         manifest.documents[item.source] = DocumentRecord(
             source=item.source,
             path=str(item.path),
@@ -285,6 +366,10 @@ class Ingestor:
             pipeline=self.pipeline,
         )
         manifest.save(self.index.manifest_path)
+        # Only now, with no record claiming them, may the old version's chunks go (see module docstring).
+        stale = vectors.ids_of_source(item.source) - {c.id for c in item.chunks}
+        if stale:
+            vectors.delete(stale)
         (report.added if item.is_new else report.updated).append(item.source)
 
     def _prune(self, folders: list[Path], present: set[Path], report: IngestReport) -> None:

@@ -265,11 +265,11 @@ def open_chroma(path: Path) -> Any:
         ) from exc
 
 
-def close_chroma(client: Any, path: Path) -> None:
-    """Release a PersistentClient and drop Chroma's per-process cache entry for ``path``.
+def close_chroma(client: Any | None, path: Path) -> None:
+    """Release a PersistentClient (if any) and drop Chroma's per-process cache entry for ``path``.
 
-    Chroma keeps one shared system per folder for the whole process; without dropping it, a client
-    opened after the folder was wiped would still talk to the deleted database.
+    Chroma keeps one shared system per folder for the whole process, also a half-started one from
+    a failed open; without dropping it, a client opened after the folder was wiped would reuse it.
     """
     close = getattr(client, "close", None)
     if close is not None:
@@ -394,8 +394,7 @@ class Index:
             except IndexStateError:
                 if not self._owns_client:
                     raise  # a client handed in by the caller is not ours to wipe
-                if self._client is not None:
-                    close_chroma(self._client, self.chroma_path)
+                close_chroma(self._client, self.chroma_path)
                 shutil.rmtree(self.chroma_path, ignore_errors=True)
                 self._client = open_chroma(self.chroma_path)
                 self._vectors = VectorStore(self._client)

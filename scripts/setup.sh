@@ -18,9 +18,21 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 "${pip[@]}" install --upgrade pip
 # CPU build of torch first, so that no resolver ever pulls the multi-GB CUDA build.
 "${pip[@]}" install "torch==2.13.0"
-# llama-cpp-python compiles from source the first time (10-15 min on 2 cores); pip caches the wheel.
-echo "Installiere Abhängigkeiten (beim ersten Mal wird llama.cpp kompiliert: 10-15 Minuten) ..." >&2
-"${pip[@]}" install -e ".${extras}"
+# llama-cpp-python compiles from source (10-15 min on 2 cores), once: the wheel is kept in our cache.
+# Portable AVX2 build, not -march=native: on CPUs (and VMs) that advertise AMX without supporting it,
+# the native build dies with SIGILL at the first generation.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/beratungsassistent
+llama_flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+wheelhouse="$cache/wheels/llama-avx2"
+llama_spec=$(grep -o '"llama-cpp-python[^"]*"' pyproject.toml | tr -d '"')
+if ! ls "$wheelhouse"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+  echo "Kompiliere llama.cpp (einmalig, 10-15 Minuten) ..." >&2
+  mkdir -p "$wheelhouse"
+  CMAKE_ARGS="$llama_flags" "${pip[@]}" wheel --no-deps --no-cache-dir -w "$wheelhouse" "$llama_spec"
+fi
+"${pip[@]}" install --find-links "$wheelhouse" --no-deps --no-index "llama-cpp-python"
+echo "Installiere Abhängigkeiten ..." >&2
+"${pip[@]}" install --find-links "$wheelhouse" -e ".${extras}"
 if [[ -n "$extras" ]] && [[ ! -x /usr/bin/chromium ]]; then
   # The browser test drives Debian's Chromium through Playwright (never `playwright install`).
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then

@@ -209,8 +209,12 @@ def test_corrupt_manifest_is_detected_with_fix(app: App, settings: Settings) -> 
     _write(settings.corpus_dir, "bienen.txt", BEES)
     app.ingestor.ingest()
     (settings.index_dir / "manifest.json").write_text("{nicht json", encoding="utf-8")
+    damaged = build_app(settings, embedder=HashEmbedder())  # opening succeeds so that --rebuild can repair
     with pytest.raises(IndexStateError, match="assistant ingest --rebuild"):
-        build_app(settings, embedder=HashEmbedder())
+        damaged.retriever.search("Bienen", 3)
+    with pytest.raises(IndexStateError, match="assistant ingest --rebuild"):
+        damaged.ingestor.ingest()
+    assert damaged.ingestor.ingest(rebuild=True).added == ["bienen.txt"]
 
 
 def test_changed_chunk_settings_reprocess_unchanged_files(settings: Settings) -> None:
