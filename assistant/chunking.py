@@ -54,26 +54,24 @@ _ABBREVIATIONS = {
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+(?=[\"'„“»«(\[]?[A-ZÄÖÜ0-9§])")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences without breaking at abbreviations, ordinals or legal references."""
-    sentences: list[str] = []
-    start = 0
+def sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end in ``text`` (German-aware: not after "z. B.", "Abs.", "3.")."""
+    ends: list[int] = []
     for match in _SENTENCE_END.finditer(text):
-        end = match.start()
-        candidate = text[start:end].rstrip()
-        last_word = re.search(r"([\wÄÖÜäöüß.]+)[.]$", candidate)
+        last_word = re.search(r"([\wÄÖÜäöüß.]+)[.]$", text[: match.start()].rstrip())
         if last_word:
             word = last_word.group(1).rstrip(".").lower()
             # "z. B.", "Abs.", "3." (ordinal / list number), single letters: not a sentence end.
             if word in _ABBREVIATIONS or (word.isdigit() and len(word) <= 2) or len(word) == 1:
                 continue
-        if candidate:
-            sentences.append(candidate)
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
+        ends.append(match.start())
+    return ends
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences without breaking at abbreviations, ordinals or legal references."""
+    bounds = [0, *sentence_ends(text), len(text)]
+    return [part for a, b in zip(bounds, bounds[1:]) if (part := text[a:b].strip())]
 
 
 def _split_words(text: str, max_chars: int) -> Iterator[str]:

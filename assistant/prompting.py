@@ -8,10 +8,10 @@ for GGUF models without a chat template (base models such as the bundled Gemma 3
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple, Sequence, TypedDict
 
+from .chunking import sentence_ends
 from .errors import ConfigError, InputError
 from .language import detect_language
 
@@ -151,29 +151,6 @@ def _fit_history(history: Sequence[Message], cost: Callable[[str], int], budget:
         # An answer without its question confuses the model more than it helps.
         start += 1
     return [{"role": turn["role"], "content": turn["content"]} for turn in history[start:]]
-
-
-# A sentence ends at . ! ? or … (optionally followed by a closing quote or bracket) before whitespace
-# and an upper-case letter, digit or opening quote. Abbreviations and ordinals are excluded below.
-_SENTENCE_END = re.compile(r"[.!?…][\"'»«“”)\]]?(?=\s+[\"'„“»«(\[A-ZÄÖÜ0-9])")
-_ABBREVIATIONS = frozenset(
-    "abs abschn anh anl art aufl bd bzw ca dr etc evtl ff gem ggf hrsg inkl kap lit max min mio mrd nr "
-    "prof rd rn sog std str tel usw vgl zzgl bspw mr no vs".split()
-)
-
-
-def sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end in ``text`` (German-aware: skips ``z. B.``, ``Abs.``, ``1.``)."""
-    ends: list[int] = []
-    for match in _SENTENCE_END.finditer(text):
-        if text[match.start()] == ".":
-            word = re.search(r"(\w+)$", text[: match.start()])
-            token = word.group(1) if word else ""
-            # "S. 4", "z. B.", "Abs. 2" and ordinals like "1. Januar" are not sentence ends.
-            if len(token) == 1 or token.isdigit() or token.lower() in _ABBREVIATIONS:
-                continue
-        ends.append(match.end())
-    return ends
 
 
 def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:

@@ -403,6 +403,15 @@ class Index:
             shutil.rmtree(self.keyword_path, ignore_errors=True)
             self._keyword = None
 
+    def close(self) -> None:
+        """Release the vector store (a client handed in by the caller stays open)."""
+        with self._lock:
+            if self._owns_client:
+                close_chroma(self._client, self.chroma_path)
+                self._client = None
+                self._vectors = None
+                self.damage = self.damage or IndexStateError("Der Index wurde geschlossen.")
+
     def ensure_manifest(self, embedder: str, dimension: int) -> Manifest:
         """The manifest, created for this embedder if the index is new.
 
