@@ -256,7 +256,7 @@ class Answerer:
 
     def _refusal(self, question: str, hits: Sequence[Hit], mode: Mode, language: str) -> Answer:
         texts = TEXTS[language]
-        nearest = _distinct_sources(hits)[:3]
+        nearest = distinct_sources(hits)[:3]
         lines = [texts["refusal"]]
         if nearest:
             lines += ["", texts["nearest"]] + [f"- {_label(h)}" for h in nearest]
@@ -386,7 +386,8 @@ def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:
     return Citation(n, chunk.source, chunk.title, chunk.page, chunk.section, chunk.text, tuple(quotes))
 
 
-def _distinct_sources(hits: Sequence[Hit]) -> list[Hit]:
+def distinct_sources(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits with distinct (document, page), best first: the "nearest sources" of a refusal."""
     seen: set[tuple[str, int | None]] = set()
     result = []
     for hit in hits:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Sequence
 from urllib.parse import quote
 
-from .answer import Answer, Citation
+from .answer import Answer, Citation, distinct_sources
 from .chunking import split_sentences
 from .conversation import Session, Turn
 from .errors import AssistantError
@@ -366,7 +366,7 @@ def sources_html(session: Session) -> str:
     body: list[str] = []
     if answer.refused:
         body.append(f'<p class="refusal-note"><strong>{escape_html(t["refusal_title"])}.</strong> {escape_html(t["nearest"])}</p>')
-        body.append('<ol class="hits">' + "".join(_hit_item(hit, t) for hit in _distinct(answer.retrieved)[:3]) + "</ol>")
+        body.append('<ol class="hits">' + "".join(_hit_item(hit, t) for hit in distinct_sources(answer.retrieved)[:3]) + "</ol>")
     elif not answer.citations:
         body.append(f'<p class="placeholder">{escape_html(t["sources_none"])}</p>')
     else:
@@ -434,17 +434,6 @@ def _link(url: str, label: str, t: dict[str, str], cls: str) -> str:
         f'<a class="{cls}" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
         f'{escape_html(label)}<span class="visually-hidden"> {escape_html(t["new_window"])}</span></a>'
     )
-
-
-def _distinct(hits: Iterable["Hit"]) -> list["Hit"]:
-    seen: set[tuple[str, int | None]] = set()
-    result = []
-    for hit in hits:
-        key = (hit.chunk.source, hit.chunk.page)
-        if key not in seen:
-            seen.add(key)
-            result.append(hit)
-    return result
 
 
 def highlight(text: str, quotes: Sequence[str]) -> str:
