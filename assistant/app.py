@@ -127,4 +127,9 @@ def build_app(
 
 def answer_params(settings: Settings) -> AnswerParams:
     """Answer-stage parameters from settings."""
-    return AnswerParams(k=settings.top_k, min_evidence=settings.min_evidence, max_new_tokens=settings.llm_max_tokens)
+    return AnswerParams(
+        k=settings.top_k,
+        min_evidence=settings.min_evidence,
+        sure_evidence=settings.sure_evidence,
+        max_new_tokens=settings.llm_max_tokens,
+    )

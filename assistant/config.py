@@ -70,7 +70,9 @@ class Settings:
     rrf_k: int = 60
 
     #: Refuse to answer when the best retrieved chunk's cosine similarity to the question is below this.
-    min_evidence: float = 0.40
+    min_evidence: float = 0.30
+    #: Above this similarity a question is answered even if it names something the corpus lacks.
+    sure_evidence: float = 0.55
 
     #: GGUF chat model: a file path. Empty: newest ``models/*.gguf``, then the bundled Gemma 3 270M.
     llm: str = ""

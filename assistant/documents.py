@@ -149,7 +149,9 @@ def load_document(path: Path, source: str | None = None, limits: LoadLimits = DE
 
 _CHAR_MAP: dict[int, str | None] = {
     **{ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
-    **{ord(c): None for c in "\u00ad\u200b\u2060\ufeff"},
+    # Soft hyphens, zero-width characters and bidi overrides/isolates (which can make text display
+    # differently from what it says) carry no content.
+    **{ord(c): None for c in "\u00ad\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"},
     **{ord(k): v for k, v in {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}.items()},
 }
 # C0/C1 control characters except tab and newline (form feed and carriage returns are newlines).
@@ -159,15 +161,28 @@ _SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
 _SPACE_BEFORE_CLOSING = re.compile(r"\s+([)\],;])")
 
 
+#: Longest run of non-space characters kept whole. No word is this long; such runs are data (base64,
+#: hex dumps), and one run of megabytes made a single chunk of megabytes and the keyword analyzer's
+#: compound splitting quadratic (hours for a 2-MB "word").
+MAX_WORD_CHARS = 1000
+# The lookbehind anchors the match at the start of a run, which keeps the scan linear.
+_OVERLONG = re.compile(r"(?<!\S)\S{%d,}" % (MAX_WORD_CHARS + 1))
+
+
+def _break_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return " ".join(run[start : start + MAX_WORD_CHARS] for start in range(0, len(run), MAX_WORD_CHARS))
+
+
 def normalize_text(text: str) -> str:
     """NFC, ligatures expanded, soft hyphens/zero-width characters dropped, odd spaces made plain.
 
     Line structure is kept: CR/LF and form feeds become ``\\n``, tabs stay, other control characters
-    are removed.
+    are removed. Runs of more than :data:`MAX_WORD_CHARS` non-space characters are broken by spaces.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
-    return _CONTROL.sub("", text)
+    return _OVERLONG.sub(_break_run, _CONTROL.sub("", text))
 
 
 def tidy(text: str) -> str:

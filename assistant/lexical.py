@@ -99,7 +99,7 @@ class GermanAnalyzer:
                 terms.append(self._stem(part))
         return terms
 
-    def _stem(self, word: str) -> str:
+    def _stem(self, word: str) -> str:  # used by KeywordIndex.knows too
         stem = self._stemmer.stemWord(word)
         # Fold umlauts after stemming: "Förderung" and "Foerderung"/"Forderung" typed without umlauts meet.
         return stem.replace("ä", "a").replace("ö", "o").replace("ü", "u")
@@ -147,6 +147,17 @@ class KeywordIndex:
         k = min(k, len(self.ids))
         top = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def knows(self, word: str) -> bool:
+        """Whether the corpus contains ``word`` (its stem, or the stem of one of its compound parts)."""
+        if self._retriever is None:
+            return False
+        vocab: dict[str, int] = self._retriever.vocab_dict  # type: ignore[attr-defined]
+        words = self.analyzer.words(word) or [fold(word)]
+        return any(
+            self.analyzer._stem(w) in vocab or any(self.analyzer._stem(p) in vocab for p in self.analyzer.split_compound(w))
+            for w in words
+        )
 
     def save(self, folder: Path) -> None:
         """Write the index atomically: into a sibling temp folder, then swap it in."""

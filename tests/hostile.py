@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
+from assistant.ingest import printable_name
 from tests.pdf_factory import make_image_pdf, make_pdf
 
 Outcome = Literal["indexed", "failed", "duplicate"]
@@ -51,18 +52,26 @@ class Expected:
 
 @dataclass
 class HostileCorpus:
-    """The generated files (source name → expectation) and extra path arguments for odd spellings."""
+    """The generated files: source name (as the indexer names it) → expectation.
+
+    ``hidden`` lists files that must be skipped silently (names starting with a dot, like ``.git``).
+    """
 
     folder: Path
     expected: dict[str, Expected] = field(default_factory=dict)
+    hidden: list[str] = field(default_factory=list)
 
     def sources(self, outcome: Outcome) -> list[str]:
         """Sources with the given expected outcome, sorted."""
         return sorted(s for s, e in self.expected.items() if e.outcome == outcome)
 
 
-def make_hostile_corpus(folder: Path, seed: int = 1234) -> HostileCorpus:
-    """Write every hostile case into ``folder``; see the module docstring. Returns the expectations."""
+def make_hostile_corpus(folder: Path, seed: int = 1234, large: bool = True) -> HostileCorpus:
+    """Write every hostile case into ``folder``; see the module docstring. Returns the expectations.
+
+    ``large=False`` leaves out the three cases that take seconds each (the many-pages PDF, the text
+    bomb and the huge one-line text), for quick runs of the command line and upload paths.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     corpus = HostileCorpus(folder)
@@ -98,14 +107,16 @@ def make_hostile_corpus(folder: Path, seed: int = 1234) -> HostileCorpus:
     make_image_pdf(folder / "scan.pdf", pages=2)
     add("scan.pdf", Expected("failed", message=("keinen textlayer", "ocr")))
 
-    (folder / "tausend-seiten.pdf").write_bytes(many_pages_pdf(MANY_PAGES))
-    add("tausend-seiten.pdf", Expected("indexed", contains=(f"Projekt Nummer {MANY_PAGES}.",)))
+    if large:
+        (folder / "tausend-seiten.pdf").write_bytes(many_pages_pdf(MANY_PAGES))
+        add("tausend-seiten.pdf", Expected("indexed", contains=(f"Projekt Nummer {MANY_PAGES}.",)))
 
     (folder / "bombe.pdf").write_bytes(flate_bomb_pdf(BOMB_BYTES))
     add("bombe.pdf", Expected("failed", message=("entpackt",)))
 
-    (folder / "textbombe.pdf").write_bytes(text_bomb_pdf())
-    add("textbombe.pdf", Expected("failed", message=("zeichen", "höchstens")))
+    if large:
+        (folder / "textbombe.pdf").write_bytes(text_bomb_pdf())
+        add("textbombe.pdf", Expected("failed", message=("zeichen", "höchstens")))
 
     # -- empty and binary files --------------------------------------------------------------------
     (folder / "leer.md").write_bytes(b"")
@@ -143,32 +154,36 @@ def make_hostile_corpus(folder: Path, seed: int = 1234) -> HostileCorpus:
         "indexed", contains=("Jugendparlamente", "öffentlich"),
         excludes=("geheimstil", "geheimskript", "geheimrahmen", "geheimnoscript", "geheimmodul", "geheimklick", "example.org"),
     ))
-    long_line = " ".join(f"Wort{n % 997} Quartier" for n in range(250_000))  # ~3.5 MB, one line
-    (folder / "eine-zeile.txt").write_text(long_line, encoding="utf-8")
-    add("eine-zeile.txt", Expected("indexed", contains=("Wort996",)))
+    if large:
+        long_line = " ".join(f"Wort{n % 997} Quartier" for n in range(80_000))  # ~1.1 MB, one line
+        (folder / "eine-zeile.txt").write_text(long_line, encoding="utf-8")
+        add("eine-zeile.txt", Expected("indexed", contains=("Wort996",)))
     (folder / "ohne-leerzeichen.md").write_text("x" * 2_000_000, encoding="utf-8")
-    add("ohne-leerzeichen.md", Expected("indexed", note="one 2-MB word: split hard at the chunk limit"))
+    add("ohne-leerzeichen.md", Expected("indexed", contains=("x" * 1000,), note="one 2-MB word: broken into 1000s"))
 
     # -- duplicates and odd file names -------------------------------------------------------------
     (folder / "kopie-von-gut.pdf").write_bytes((folder / "gut.pdf").read_bytes())
     add("kopie-von-gut.pdf", Expected("duplicate", duplicate_of="gut.pdf"))
     escape_name = "steuer\x1b[31mzeichen\x07\tname.md"
     (folder / escape_name).write_text("# Steuerzeichen\n\nDer Dateiname enthält Steuerzeichen für Terminals.\n", encoding="utf-8")
-    add(escape_name, Expected("indexed", contains=("Terminals",)))
+    add(printable_name(escape_name), Expected("indexed", contains=("Terminals",)))
     newline_name = "zeilen\numbruch.md"
     (folder / newline_name).write_text("# Umbruch\n\nDer Dateiname enthält einen Zeilenumbruch mitten drin.\n", encoding="utf-8")
-    add(newline_name, Expected("indexed", contains=("Zeilenumbruch",)))
+    add(printable_name(newline_name), Expected("indexed", contains=("Zeilenumbruch",)))
+    bidi_name = "bidi\u202egpj.md"  # shows as "bidimd.jpg" in a terminal
+    (folder / bidi_name).write_text("# Bidi\n\nEin Name mit Richtungsumkehr täuscht die Endung vor.\n", encoding="utf-8")
+    add(printable_name(bidi_name), Expected("indexed", contains=("Richtungsumkehr",)))
     deep = folder / ("u" * 120) / ("v" * 120)
     deep.mkdir(parents=True)
     long_name = "l" * 240 + ".md"  # file names may have 255 bytes; the source path gets ~490 characters
     (deep / long_name).write_text("# Lang\n\nEin sehr langer Dateipfad mit Förderhinweisen zur Bibliothek.\n", encoding="utf-8")
     add(f"{'u' * 120}/{'v' * 120}/{long_name}", Expected("indexed", contains=("Bibliothek",)))
-    dots = "..punkte.md"  # hidden (leading dot): never indexed, so not in the expectations
-    (folder / dots).write_text("# Versteckt\n\nversteckttext\n", encoding="utf-8")
-    (folder / "..." ).mkdir()
+    (folder / "-rf.md").write_text("# Optionen\n\nEin Dateiname, der wie eine Befehlsoption aussieht.\n", encoding="utf-8")
+    add("-rf.md", Expected("indexed", contains=("Befehlsoption",)))
+    (folder / "..punkte.md").write_text("# Versteckt\n\nversteckttext\n", encoding="utf-8")
+    (folder / "...").mkdir()
     (folder / "..." / "drin.md").write_text("# Drin\n\nIm Ordner mit drei Punkten.\n", encoding="utf-8")
-    (folder / "bidi\u202egpj.md").write_text("# Bidi\n\nEin Name mit Richtungsumkehr täuscht die Endung vor.\n", encoding="utf-8")
-    add("bidi\u202egpj.md", Expected("indexed", contains=("Richtungsumkehr",)))
+    corpus.hidden += ["..punkte.md", ".../drin.md"]
     return corpus
 
 

@@ -3,11 +3,10 @@ language, context budgeting and prompt injection."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from assistant.answer import evidence_units, quote_source
+from assistant.answer import evidence_units, quote_source, salient_names
 from assistant.app import App, build_app
 from assistant.config import Settings
 from tests.fakes import HashEmbedder, ScriptedChatModel
@@ -190,3 +189,16 @@ def test_leading_heading_is_context_not_evidence() -> None:
     assert evidence_units(text, "2.3 Als zuwendungsfähige Ausgaben werden anerkannt") == [
         "Personalausgaben für das Projektteam sind zuwendungsfähig."
     ]
+
+
+def test_salient_names_are_capitalised_words_and_acronyms() -> None:
+    assert salient_names("Welche Förderquote gilt beim EXIST-Gründerstipendium?") == ["Förderquote", "EXIST", "Gründerstipendium"]
+    assert salient_names("Wie hoch ist der BAföG-Höchstsatz?") == ["BAföG", "Höchstsatz"]
+    assert salient_names("Wer ist antragsberechtigt?") == []
+
+
+def test_question_naming_something_the_corpus_lacks_is_refused(corpus: Settings) -> None:
+    # Similar enough to pass the similarity floor, but "EXIST" occurs nowhere in the knowledge base.
+    app, _ = _app(corpus.with_(min_evidence=0.05))
+    assert app.answerer.ask("Wie hoch ist die Zuwendung beim EXIST-Programm?").refused
+    assert not app.answerer.ask("Wie hoch ist die Zuwendung der Förderrichtlinie?").refused

@@ -1,0 +1,113 @@
+"""Offline, verifiably: ingest, search and ask (library and CLI) with every outbound connection blocked.
+
+The ``no_network`` fixture (tests/conftest.py) refuses and records any attempt to resolve or connect to
+a non-loopback address and sets the telemetry switches exactly as ``disable_telemetry()`` does; a
+test fails at teardown if anything tried, even if the library swallowed the error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.app import build_app
+from assistant.cli import main
+from assistant.config import Settings
+from tests.conftest import NetworkGuard, OfflineViolation
+from tests.fakes import HashEmbedder, ScriptedChatModel
+from tests.pdf_factory import make_pdf
+
+#: Every switch that keeps a library we use from phoning home (and the values that do it).
+TELEMETRY_SWITCHES = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def _corpus(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    make_pdf(
+        folder / "richtlinie.pdf",
+        [["# 3 Zuwendungsempfaenger", "", "Antragsberechtigt sind gemeinnuetzige Vereine und Stiftungen."],
+         ["# 5 Umfang", "", "Die Zuwendung betraegt hoechstens 90 Prozent der Ausgaben."]],
+        title="Richtlinie Gemeinwohl-Daten",
+    )
+    (folder / "bienen.md").write_text(
+        "# Bee Observer\n\nBee Observer misst mit Sensoren in Bienenstoecken Temperatur und Gewicht.\n", encoding="utf-8"
+    )
+
+
+def test_guard_blocks_outbound_and_allows_loopback(no_network: NetworkGuard) -> None:
+    """The guard itself: outbound refused and recorded, loopback and local names still work."""
+    with pytest.raises(OfflineViolation):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    with pytest.raises(OfflineViolation):
+        socket.getaddrinfo("huggingface.co", 443)
+    with pytest.raises(OfflineViolation):
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).connect_ex(("2001:db8::1", 443, 0, 0))
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with socket.create_connection(server.getsockname(), timeout=1):
+            pass
+    assert socket.getaddrinfo("localhost", 80)
+    assert no_network.attempts == ["create_connection 192.0.2.1:80", "getaddrinfo huggingface.co", "connect_ex 2001:db8::1:443"]
+    no_network.attempts.clear()  # these were provoked on purpose
+
+
+def test_telemetry_switches_are_set(no_network: NetworkGuard) -> None:
+    for name, value in TELEMETRY_SWITCHES.items():
+        assert os.environ.get(name) == value, name
+
+
+def test_ingest_search_and_ask_make_no_connection(no_network: NetworkGuard, tmp_path: Path) -> None:
+    _corpus(tmp_path / "corpus")
+    settings = Settings(home=tmp_path, cache_dir=tmp_path / "cache", min_evidence=0.15)
+    reply = "Antragsberechtigt sind gemeinnuetzige Vereine und Stiftungen [1]."
+    app = build_app(settings, embedder=HashEmbedder(dimension=4096), chat_model=ScriptedChatModel(reply))
+    report = app.ingestor.ingest()
+    assert sorted(report.added) == ["bienen.md", "richtlinie.pdf"]
+    assert app.retriever.search("Antragsberechtigt Vereine", 2)[0].chunk.source == "richtlinie.pdf"
+    extractive = app.answerer.ask("Wer ist antragsberechtigt?", mode="extractive")
+    assert not extractive.refused and "Vereine und Stiftungen" in extractive.text
+    generated = app.answerer.ask("Wer ist antragsberechtigt?", mode="llm")
+    assert generated.mode == "llm" and generated.text.startswith(reply)
+    assert app.answerer.ask("Wie wird das Wetter morgen?", mode="llm").refused
+
+
+def test_cli_commands_make_no_connection(
+    no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _corpus(tmp_path / "corpus")
+    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
+    for name, value in {"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
+                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["ingest", "--quiet"]) == 0
+    assert main(["documents"]) == 0
+    assert main(["search", "--json", "Antragsberechtigt Vereine"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--json", "--mode", "extractive", "Wer ist antragsberechtigt?"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert not answer["refused"] and answer["citations"][0]["source"] == "richtlinie.pdf"
+
+
+@pytest.mark.slow
+def test_real_embedder_loads_and_answers_offline(no_network: NetworkGuard, tmp_path: Path) -> None:
+    """The real sentence-transformers stack (MiniLM from its package) never reaches for the hub."""
+    _corpus(tmp_path / "corpus")
+    settings = Settings(home=tmp_path, cache_dir=tmp_path / "cache", embedder="minilm", threads=2)
+    app = build_app(settings)
+    assert sorted(app.ingestor.ingest().added) == ["bienen.md", "richtlinie.pdf"]
+    hits = app.retriever.search("Which project measures the temperature of beehives?", 1)
+    assert hits[0].chunk.source == "bienen.md"
+    answer = app.answerer.ask("Wer ist antragsberechtigt?", mode="extractive")
+    assert answer.citations and answer.citations[0].source == "richtlinie.pdf"
