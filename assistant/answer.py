@@ -338,7 +338,12 @@ class Answerer:
             completion_tokens=stats.completion_tokens,
         )
         kept = list(hits[: fitted.kept_source_count])
-        verified = verify("".join(pieces), [h.chunk.text for h in kept], self.checker, language)
+        system = texts["system"]
+        verified = verify(
+            "".join(pieces), [h.chunk.text for h in kept], self.checker, language,
+            # The instructions are ours, not evidence: a model that echoes them must not show them.
+            withhold=lambda sentence: self.checker.lexical(sentence, system) >= 0.6,
+        )
         if verified.supported_count == 0:
             fallback = self._extractive(question, hits, query_vector, language)
             fallback.mode = "llm"

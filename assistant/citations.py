@@ -143,11 +143,19 @@ def answer_sentences(text: str) -> list[str]:
     return sentences
 
 
-def verify(answer: str, sources: Sequence[str], checker: SupportChecker, language: str = "de") -> VerifiedAnswer:
+def verify(
+    answer: str,
+    sources: Sequence[str],
+    checker: SupportChecker,
+    language: str = "de",
+    withhold: Callable[[str], bool] | None = None,
+) -> VerifiedAnswer:
     """Check every cited sentence against its sources; drop bad markers, flag unverified sentences.
 
     ``sources[i]`` is the text of source number ``i + 1``. Numbers outside ``1..len(sources)`` are
-    always dropped. Line structure (paragraphs, list items) of the answer is preserved.
+    always dropped. Line structure (paragraphs, list items) of the answer is preserved. Sentences
+    without a supported citation for which ``withhold`` is true (e.g. an echo of the system prompt)
+    are left out of the text.
     """
     checks: list[SentenceCheck] = []
     order: list[int] = []
@@ -169,7 +177,7 @@ def verify(answer: str, sources: Sequence[str], checker: SupportChecker, languag
             for n in supported:
                 if n not in order:
                     order.append(n)
-            if not plain:
+            if not plain or (not supported and withhold is not None and withhold(plain)):
                 continue
             if supported:
                 marks = "".join(f"[{order.index(n) + 1}]" for n in supported)

@@ -149,11 +149,6 @@ def test_system_prompt_mixed_into_a_supported_answer_is_never_cited(tmp_path: Pa
         assert not any(sentence in quote for c in answer.citations for quote in c.quotes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="answer.py shows unverified sentences marked '(nicht belegt)'; echoed system-prompt sentences "
-    "next to a supported one are therefore visible (not cited). Needs a filter for prompt echoes in answer.py.",
-)
 def test_system_prompt_mixed_into_a_supported_answer_is_not_shown(tmp_path: Path) -> None:
     supported = "Antragsberechtigt sind juristische Personen des öffentlichen und privaten Rechts [1]. "
     app, _ = _app(tmp_path, True, supported + TEXTS["de"]["system"])
