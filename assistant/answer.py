@@ -107,11 +107,7 @@ class Answer:
                  "text": c.text, "quotes": list(c.quotes)}
                 for c in self.citations
             ],
-            "retrieved": [
-                {"source": h.chunk.source, "title": h.chunk.title, "page": h.chunk.page, "section": h.chunk.section,
-                 "score": round(h.score, 4), "dense_score": round(h.dense_score, 4), "text": h.chunk.text}
-                for h in self.retrieved
-            ],
+            "retrieved": [h.to_json() for h in self.retrieved],
             "timings": self.timings,
         }
 

@@ -114,11 +114,11 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
     if args.questions is not None:
         for item in read_questions(args.questions):
             hits, seconds = _timed_search(app, item["q"], k)
-            _print_json({"id": item["id"], "retrieved": [hit_json(h) for h in hits], "timings": {"retrieval_s": seconds}})
+            _print_json({"id": item["id"], "retrieved": [h.to_json() for h in hits], "timings": {"retrieval_s": seconds}})
         return 0
     hits, seconds = _timed_search(app, args.query, k)
     if args.json:
-        _print_json({"id": None, "query": args.query, "retrieved": [hit_json(h) for h in hits], "timings": {"retrieval_s": seconds}})
+        _print_json({"id": None, "query": args.query, "retrieved": [h.to_json() for h in hits], "timings": {"retrieval_s": seconds}})
     else:
         _print_hits(hits, seconds, sys.stdout)
     return 0
@@ -261,22 +261,6 @@ def read_questions(path: Path) -> Iterator[dict[str, Any]]:
             raise InputError(f'{path}, Zeile {number}: erwartet ein Objekt mit Textfeld "q".')
         item.setdefault("id", str(number))
         yield item
-
-
-def hit_json(hit: Any) -> dict[str, Any]:
-    """A retrieval hit in the evaluation contract's ``retrieved`` format (plus diagnostics)."""
-    chunk = hit.chunk
-    return {
-        "source": chunk.source,
-        "title": chunk.title,
-        "page": chunk.page,
-        "section": chunk.section,
-        "score": round(hit.score, 4),
-        "dense_score": round(hit.dense_score, 4),
-        "bm25_score": None if hit.bm25_score is None else round(hit.bm25_score, 3),
-        "chunk_id": chunk.id,
-        "text": chunk.text,
-    }
 
 
 def _timed_search(app: Any, query: str, k: int) -> tuple[list[Any], float]:

@@ -40,6 +40,21 @@ class Hit:
     dense_rank: int | None = None
     bm25_rank: int | None = None
 
+    def to_json(self) -> dict[str, object]:
+        """The evaluation contract's ``retrieved`` entry (plus diagnostics: dense/BM25 scores, chunk id)."""
+        chunk = self.chunk
+        return {
+            "source": chunk.source,
+            "title": chunk.title,
+            "page": chunk.page,
+            "section": chunk.section,
+            "score": round(self.score, 4),
+            "dense_score": round(self.dense_score, 4),
+            "bm25_score": None if self.bm25_score is None else round(self.bm25_score, 3),
+            "chunk_id": chunk.id,
+            "text": chunk.text,
+        }
+
 
 @dataclass(frozen=True)
 class FusionParams:
