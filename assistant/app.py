@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .answer import Answerer, AnswerParams, Mode
 from .config import Settings
+from .embedding_cache import EmbeddingCache
 from .embeddings import create_embedder
 from .errors import ModelError
 from .ingest import Ingestor
@@ -110,6 +111,7 @@ def build_app(
         target_chars=settings.chunk_target_chars,
         max_chars=settings.chunk_max_chars,
         batch_size=max(settings.embed_batch_size, 8),
+        cache=embedding_cache(settings, embedder),
     )
     resolved: ResolvedModel | None = None
     if chat_model is not None:
@@ -126,6 +128,17 @@ def build_app(
         default_mode = "llm" if resolved is not None and resolved.origin != "bundled" else "extractive"
     answerer = Answerer(retriever, embedder, factory, default_mode, answer_params(settings))
     return App(settings, embedder, index, retriever, ingestor, answerer, resolved)
+
+
+def embedding_cache(settings: Settings, embedder: "Embedder") -> EmbeddingCache | None:
+    """The on-disk vector cache for ``embedder`` (None when switched off).
+
+    The namespace holds everything that changes a document vector besides its input: the model and
+    its weights fingerprint (in the name) and the truncation length.
+    """
+    if not settings.embed_cache:
+        return None
+    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite", f"{embedder.name}|max_tokens={settings.embed_max_tokens}")
 
 
 def answer_params(settings: Settings) -> AnswerParams:

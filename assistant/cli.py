@@ -100,7 +100,8 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"{len(report.added)} neu, {len(report.updated)} aktualisiert, {len(report.unchanged)} unverändert, "
         f"{len(report.removed)} entfernt, {len(report.failed)} fehlerhaft; "
-        f"{report.chunks_embedded} Abschnitte eingebettet, {report.chunks_reused} wiederverwendet "
+        f"{report.chunks_embedded} Abschnitte eingebettet, {report.chunks_cached} aus dem Cache, "
+        f"{report.chunks_reused} wiederverwendet "
         f"in {report.seconds:.1f} s. Index: {app.index.vectors.count()} Abschnitte."
     )
     return 3 if report.failed else 0

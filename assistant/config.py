@@ -49,6 +49,9 @@ class Settings:
     embed_batch_size: int = 16
     #: Max tokens the embedder reads per chunk (longer input is truncated by the model).
     embed_max_tokens: int = 512
+    #: Keep document vectors in ``<cache_dir>/embeddings.sqlite`` (keyed by model and exact input), so no
+    #: chunk is ever embedded twice, also across rebuilt or additional indexes. ``0`` switches it off.
+    embed_cache: bool = True
 
     #: Target chunk size in characters (chunks end at sentence boundaries at or below ``chunk_max_chars``).
     chunk_target_chars: int = 900
@@ -131,8 +134,15 @@ class Settings:
         return replace(self, **changes)
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on", "ja"}, {"0", "false", "no", "off", "nein"}
+
+
 def _convert(name: str, type_: Any, raw: str) -> Any:
     type_name = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+    if type_name == "bool":
+        if raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ConfigError(f"ASSISTANT_{name.upper()}={raw!r} must be 1 or 0 (true/false, on/off).")
     try:
         if "int" in type_name:
             return int(raw)

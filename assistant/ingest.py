@@ -30,12 +30,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
+import numpy as np
+
 from .chunking import Chunk, chunk_document
 from .documents import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, LoadLimits, load_document
 from .errors import AssistantError, DocumentError, IndexStateError, InputError
 from .store import DocumentRecord, Index
 
 if TYPE_CHECKING:
+    from .embedding_cache import EmbeddingCache
     from .embeddings import Embedder
 
 #: Bump when loaders or the chunker change what they produce: every document is then re-processed
@@ -59,8 +62,9 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     duplicates: dict[str, str] = field(default_factory=dict)  # source -> source it duplicates
-    chunks_embedded: int = 0
-    chunks_reused: int = 0
+    chunks_embedded: int = 0  # computed by the model in this run
+    chunks_cached: int = 0  # vectors taken from the on-disk embedding cache
+    chunks_reused: int = 0  # vectors already in the index
     pages: int = 0
     seconds: float = 0.0
 
@@ -157,9 +161,11 @@ class Ingestor:
         max_chars: int = 1400,
         batch_size: int = 32,
         limits: LoadLimits = DEFAULT_LIMITS,
+        cache: "EmbeddingCache | None" = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
+        self.cache = cache
         self.corpus_dir = corpus_dir.expanduser().resolve()
         self.target_chars = target_chars
         self.max_chars = max_chars
@@ -331,17 +337,34 @@ class Ingestor:
         for item in pending:
             if remaining[item.source] == 0:
                 self._finish_document(item, reused[item.source], report)
-        for start in range(0, len(queue), self.batch_size):
-            batch = queue[start : start + self.batch_size]
+        done = 0
+        for batch in _length_sorted_batches(queue, self.batch_size):
             chunks = [chunk for _, chunk in batch]
-            vectors.upsert(chunks, self.embedder.embed_documents([c.text for c in chunks], [c.header() for c in chunks]))
-            report.chunks_embedded += len(chunks)
+            vectors.upsert(chunks, self._vectors(chunks, report))
+            done += len(batch)
             if progress:
-                progress("einbetten", start + len(batch), len(queue))
+                progress("einbetten", done, len(queue))
             for item, _ in batch:
                 remaining[item.source] -= 1
                 if remaining[item.source] == 0:
                     self._finish_document(item, reused[item.source], report)
+
+    def _vectors(self, chunks: list[Chunk], report: IngestReport) -> np.ndarray:
+        """Vectors for ``chunks``: from the embedding cache where possible, else from the model."""
+        titles, texts = [c.header() for c in chunks], [c.text for c in chunks]
+        manifest = self.index.manifest
+        assert manifest is not None
+        cached = self.cache.get(titles, texts, manifest.dimension) if self.cache is not None else [None] * len(chunks)
+        missing = [i for i, vector in enumerate(cached) if vector is None]
+        if missing:
+            fresh = self.embedder.embed_documents([texts[i] for i in missing], [titles[i] for i in missing])
+            if self.cache is not None:
+                self.cache.put([titles[i] for i in missing], [texts[i] for i in missing], fresh)
+            for i, vector in zip(missing, fresh):
+                cached[i] = vector
+        report.chunks_embedded += len(missing)
+        report.chunks_cached += len(chunks) - len(missing)
+        return np.stack([np.asarray(v, dtype=np.float32) for v in cached])
 
     def _finish_document(self, item: _Pending, reused_ids: set[str], report: IngestReport) -> None:
         """All chunks of ``item`` are stored: refresh reused ones, drop stale ones, record it."""
@@ -405,3 +428,20 @@ class Ingestor:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+#: Chunks sorted by length together: one window of the embedding queue (see _length_sorted_batches).
+_SORT_WINDOW = 256
+
+
+def _length_sorted_batches(queue: list[tuple[_Pending, Chunk]], size: int) -> Iterator[list[tuple[_Pending, Chunk]]]:
+    """Batches of ``size`` in which chunks of similar length go together.
+
+    A forward pass pads every input to the longest in its batch, so mixing a heading chunk with a
+    full one wastes compute. Sorting only within windows of the queue keeps documents finishing (and
+    becoming searchable, and surviving a crash) roughly in file order.
+    """
+    for start in range(0, len(queue), _SORT_WINDOW):
+        window = sorted(queue[start : start + _SORT_WINDOW], key=lambda entry: len(entry[1].text))
+        for offset in range(0, len(window), size):
+            yield window[offset : offset + size]

@@ -283,8 +283,9 @@ def test_deleted_vector_store_is_reported_and_repaired_by_a_plain_ingest(tmp_pat
     try:
         with pytest.raises(IndexStateError, match="unvollständig.*assistant ingest"):
             app.retriever.search("Merkblatt", 3)
-        report = app.ingestor.ingest()  # unchanged file, but its chunks are gone: embedded again
-        assert report.updated == ["a.md"] and report.chunks_embedded > 0
+        report = app.ingestor.ingest()  # unchanged file, but its chunks are gone: restored from the cache
+        assert report.updated == ["a.md"] and report.chunks_embedded == 0
+        assert report.chunks_cached == len(app.index.manifest.chunk_ids()) > 0
         assert app.index.vectors.all_ids() == app.index.manifest.chunk_ids() == set(app.index.keyword().ids)
     finally:
         app.index.close()

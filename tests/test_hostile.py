@@ -174,7 +174,9 @@ def test_upload_reports_each_hostile_file(hostile_small: HostileCorpus, tmp_path
     for source, record in app.index.manifest.documents.items():
         assert Path(record.path).resolve().is_relative_to(uploads_dir) and len(Path(record.path).name) <= 120
         assert not any(char in source for char in RAW_CONTROLS)
-    assert {p.name for p in tmp_path.iterdir()} == {"corpus", "index"}  # nothing written beside the corpus
+    # Nothing written beside the corpus and index, except the vector cache.
+    assert {p.name for p in tmp_path.iterdir()} == {"corpus", "index", "cache"}
+    assert {p.name for p in (tmp_path / "cache").iterdir()} <= {"embeddings.sqlite", "embeddings.sqlite-wal", "embeddings.sqlite-shm"}
 
 
 def _real_path(hostile: HostileCorpus, source: str) -> Path | None:
