@@ -27,7 +27,7 @@ from .chunking import SECTION_SEPARATOR, split_sentences
 from .citations import SupportChecker, verify
 from .language import detect_language
 from .lexical import STOPWORDS
-from .prompting import Message, fit_messages
+from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
 if TYPE_CHECKING:
@@ -301,6 +301,17 @@ class Answerer:
         citations = [_citation(n, hits[rank], quotes[rank]) for rank, n in numbers.items()]
         return Answer(question, "\n".join(lines), False, "extractive", language, citations, list(hits))
 
+    def prompt(
+        self, model: "ChatModel", question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = ()
+    ) -> FittedPrompt:
+        """The messages llm mode sends to ``model`` for ``question`` with ``hits`` as sources."""
+        texts = TEXTS[language]
+        sources = [format_source(n, hit) for n, hit in enumerate(hits, start=1)]
+        return fit_messages(
+            texts["system"], sources, question, history, model.count_tokens, model.context_window,
+            self.params.max_new_tokens, sources_header=texts["sources"],
+        )
+
     def _generate(
         self,
         question: str,
@@ -314,11 +325,7 @@ class Answerer:
             raise RuntimeError("llm mode requested but no chat model is configured")
         model = self._chat_model()
         texts = TEXTS[language]
-        sources = [format_source(n, hit) for n, hit in enumerate(hits, start=1)]
-        fitted = fit_messages(
-            texts["system"], sources, question, history, model.count_tokens, model.context_window,
-            self.params.max_new_tokens, sources_header=texts["sources"],
-        )
+        fitted = self.prompt(model, question, hits, language, history)
         generation = model.stream(fitted.messages, self.params.max_new_tokens)
         pieces: list[str] = []
         try:

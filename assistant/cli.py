@@ -1,4 +1,4 @@
-"""Command line: ``assistant setup | ingest | search | ask | eval | documents | ui``.
+"""Command line: ``assistant setup | ingest | search | ask | eval | bench | documents | ui``.
 
 Errors are translated here, once: an :class:`~assistant.errors.AssistantError` becomes its message on
 stderr and its exit code; nothing else prints tracebacks for expected failures.
@@ -53,6 +53,20 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--modes", default="extractive,llm", help="kommagetrennt: extractive,llm (Standard: beide)")
     evaluate.add_argument("-k", type=int, default=None, help="Quellen je Antwort (Standard: 5)")
     evaluate.add_argument("--out", type=Path, default=Path("eval-report"), help="Ordner für report.json und report.md")
+
+    bench = sub.add_parser("bench", help="Geschwindigkeit messen: Indexieren, Suche bis Korpus x10, Sprachmodell, LangChain-Vergleich")
+    bench.add_argument("--questions", type=Path, default=None,
+                       help="QA-Datei für Latenz und Trefferquote (Standard: ../shared/eval/dev_qa.jsonl, sonst benchmarks/heldout_qa.jsonl)")
+    bench.add_argument("--extra", type=Path, default=None,
+                       help="zusätzliche Dokumente für die großen Korpora (Standard: ../shared/corpus-extra, falls vorhanden)")
+    bench.add_argument("--scales", default="1,3,10", help="Korpus-Vielfache für die Latenzkurve (Standard: 1,3,10)")
+    bench.add_argument("--repeat", type=int, default=3, help="Durchläufe der Fragen je Messpunkt (Standard: 3)")
+    bench.add_argument("--llm-runs", type=int, default=3, help="Fragen für die Sprachmodell-Messung (Standard: 3)")
+    bench.add_argument("--llm-max-tokens", type=int, default=128, help="Tokens je Sprachmodell-Antwort (Standard: 128)")
+    bench.add_argument("--no-llm", action="store_true", help="Sprachmodell nicht messen")
+    bench.add_argument("--no-baseline", action="store_true", help="LangChain-Vergleich auslassen")
+    bench.add_argument("--quick", action="store_true", help="kurzer Lauf: Vielfache 1,2, eine Wiederholung, eine LLM-Frage")
+    bench.add_argument("--out", type=Path, default=Path("bench-report"), help="Ordner für bench.json, bench.md und die Grafik")
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
 
@@ -166,6 +180,36 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    from .bench import BenchOptions, run_bench
+
+    shared = settings.home.parent / "shared"
+    questions = args.questions or next(
+        (p for p in (shared / "eval" / "dev_qa.jsonl", settings.home / "benchmarks" / "heldout_qa.jsonl") if p.is_file()),
+        shared / "eval" / "dev_qa.jsonl",
+    )
+    extra = args.extra or (shared / "corpus-extra" if (shared / "corpus-extra").is_dir() else None)
+    try:
+        scales = tuple(int(part) for part in ("1,2" if args.quick else args.scales).split(",") if part.strip())
+    except ValueError:
+        raise InputError(f"--scales: kommagetrennte ganze Zahlen erwartet, z. B. 1,3,10 (erhalten: {args.scales!r}).") from None
+    options = BenchOptions(
+        questions=questions,
+        extra_dir=extra,
+        scales=scales,
+        repeat=1 if args.quick else args.repeat,
+        llm_runs=1 if args.quick else args.llm_runs,
+        llm_max_tokens=args.llm_max_tokens,
+        baseline=not args.no_baseline,
+        llm=not args.no_llm,
+    )
+    started = time.perf_counter()
+    run_bench(settings, options, args.out, progress=lambda stage: print(f"[{time.perf_counter() - started:6.0f} s] {stage}", file=sys.stderr, flush=True))
+    print((args.out / "bench.md").read_text(encoding="utf-8"))
+    print(f"Bericht: {args.out / 'bench.json'}, {args.out / 'bench.md'}", file=sys.stderr)
+    return 0
+
+
 def _documents(settings: Settings, args: argparse.Namespace) -> int:
     from .store import Manifest
 
@@ -221,6 +265,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "search": _search,
     "ask": _ask,
     "eval": _eval,
+    "bench": _bench,
     "documents": _documents,
     "ui": _ui,
 }

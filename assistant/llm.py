@@ -234,6 +234,11 @@ class LlamaCppChatModel:
         counts = TokenCounts()
         return Generation(self._generate(list(messages), max_tokens, list(stop), counts), counts)
 
+    @property
+    def sampling(self) -> dict[str, Any]:
+        """The sampling parameters every generation uses (greedy by default)."""
+        return dict(self._sampling, seed=self._seed)
+
     # --- internals ------------------------------------------------------------------------
 
     def _model(self) -> Llama:
@@ -292,18 +297,21 @@ class LlamaCppChatModel:
         self.load_s = time.perf_counter() - started
         self._llama = llama
 
-    def _prompt_tokens(self, messages: list[Message], stop: list[str]) -> tuple[list[int], list[str]]:
-        """Render and tokenize the prompt; returns the tokens and the complete stop strings."""
+    def prompt_tokens(self, messages: Sequence[Message], stop: Sequence[str] = ()) -> tuple[list[int], list[str]]:
+        """Render and tokenize ``messages`` as :meth:`stream` does; returns the tokens and all stop strings.
+
+        Benchmarks feed the same tokens to raw llama.cpp to measure this wrapper's overhead.
+        """
         llama = self._model()
         if self._chat_template is None:
             prompt, format_stops = render_completion_prompt(messages)
             # special=False: document text that happens to spell "<start_of_turn>" stays text.
-            return llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), stop + format_stops
+            return llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), list(stop) + format_stops
         result = render_chat_prompt(self._chat_template, messages)
         # The template writes BOS and turn markers itself, hence no add_bos and special=True.
         tokens = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
         template_stops = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
-        return tokens, stop + [s for s in template_stops if s]
+        return tokens, list(stop) + [s for s in template_stops if s]
 
     def _generate(
         self, messages: list[Message], max_tokens: int, stop: list[str], counts: TokenCounts
@@ -312,7 +320,7 @@ class LlamaCppChatModel:
 
         with self._generate_lock:
             llama = self._model()
-            tokens, stops = self._prompt_tokens(messages, stop)
+            tokens, stops = self.prompt_tokens(messages, stop)
             room = llama.n_ctx() - len(tokens)
             if room < 1:
                 raise InputError(
