@@ -1,7 +1,10 @@
 """Retrieval quality: dev questions over the default corpus, and XQuAD-de paragraph retrieval.
 
-    .venv/bin/python benchmarks/retrieval.py dev   [--questions ../shared/eval/dev_qa.jsonl] [--grid]
-    .venv/bin/python benchmarks/retrieval.py xquad [--xquad-dir ../shared/eval/xquad] [--grid]
+    .venv/bin/python benchmarks/retrieval.py dev    [--questions ../shared/eval/dev_qa.jsonl] [--grid]
+    .venv/bin/python benchmarks/retrieval.py xquad  [--xquad-dir ../shared/eval/xquad] [--grid]
+    .venv/bin/python benchmarks/retrieval.py chunks [--sizes 600,900,1200]   (dev metrics per chunk size)
+
+Every mode also writes its tables as JSON with ``--json PATH`` (read by benchmarks/report.py).
 
 ``dev`` uses the index built by ``assistant ingest`` (settings from ASSISTANT_* as usual); ``xquad``
 indexes the 240 German paragraphs into a temporary index with the same pipeline. Both compute the
@@ -12,6 +15,7 @@ dense and BM25 rankings once per question and then report BM25-only, dense-only 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -70,17 +74,24 @@ def configurations(base: FusionParams, grid: bool) -> list[tuple[str, FusionPara
     return configs
 
 
+#: Tables of this run, by title: [{"configuration", "n", "hit@1", "hit@5", "mrr@10"}] (written by --json).
+RESULTS: dict[str, list[dict]] = {}
+
+
 def report(title: str, app: App, queries: Sequence[str], rankings: list[Ranking], relevant: Callable, key: Callable, base: FusionParams, grid: bool) -> None:
     print(f"\n### {title}\n\n| configuration | n | hit@1 | hit@5 | MRR@10 |\n|---|---|---|---|---|")
+    rows = RESULTS.setdefault(title, [])
     for label, params, foreign in configurations(base, grid):
         ranks = []
         for i, (query, ranking) in enumerate(zip(queries, rankings)):
             weight = params.bm25_weight if detect_language(query) == "de" else params.bm25_weight * foreign
             ranks.append(relevant(i, ranked_keys(app, ranking, params, weight, key)))
-        print(f"| {label} | {RankingMetrics.from_ranks(ranks).row()} |")
+        metrics = RankingMetrics.from_ranks(ranks)
+        rows.append({"configuration": label, "n": metrics.n, "hit@1": metrics.hit1, "hit@5": metrics.hit5, "mrr@10": metrics.mrr10})
+        print(f"| {label} | {metrics.row()} |")
 
 
-def run_dev(args: argparse.Namespace, settings: Settings) -> None:
+def run_dev(args: argparse.Namespace, settings: Settings, title: str = "") -> None:
     items = [q for q in load_jsonl(args.questions) if q.get("gold")]
     app = build_app(settings)
     queries = [q["q"] for q in items]
@@ -88,7 +99,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> None:
     rankings = collect(app, queries, settings.candidates)
     print(f"{len(queries)} answerable dev questions, rankings in {time.perf_counter() - started:.1f} s")
     report(
-        f"Dev questions ({args.questions.name}), chunk-level gold match",
+        title or f"Dev questions ({args.questions.name}), chunk-level gold match",
         app,
         queries,
         rankings,
@@ -133,6 +144,19 @@ def run_xquad(args: argparse.Namespace, settings: Settings) -> None:
             )
 
 
+def run_chunks(args: argparse.Namespace, settings: Settings) -> None:
+    """Dev metrics for several chunk sizes: the corpus indexed once per size into a temporary index."""
+    for size in (int(part) for part in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            sized = settings.with_(index_dir=Path(tmp) / "index", chunk_target_chars=size, chunk_max_chars=max(settings.chunk_max_chars, size + size // 2))
+            app = build_app(sized)
+            ingested = app.ingestor.ingest()
+            count = app.index.vectors.count()
+            print(f"\nchunk target {size}: {count} chunks ({ingested.chunks_embedded} embedded) in {ingested.seconds:.0f} s")
+            app.index.close()
+            run_dev(args, sized, title=f"Dev questions, chunk target {size} chars (max {sized.chunk_max_chars}), {count} chunks")
+
+
 def run_calibrate(args: argparse.Namespace, settings: Settings) -> None:
     """Best-hit cosine of answerable vs. unanswerable questions, and the accuracy of each threshold."""
     app = build_app(settings)
@@ -164,14 +188,19 @@ def run_calibrate(args: argparse.Namespace, settings: Settings) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["dev", "xquad", "calibrate"])
+    parser.add_argument("what", choices=["dev", "xquad", "chunks", "calibrate"])
     parser.add_argument("--calibration", type=Path, nargs="+", default=[SHARED / "dev_qa.jsonl", Path(__file__).with_name("heldout_qa.jsonl")])
     parser.add_argument("--questions", type=Path, default=SHARED / "dev_qa.jsonl")
     parser.add_argument("--xquad-dir", type=Path, default=SHARED / "xquad")
     parser.add_argument("--grid", action="store_true", help="also evaluate a grid of fusion weights")
+    parser.add_argument("--sizes", default="600,900,1200", help="chunk target sizes in characters (mode chunks)")
+    parser.add_argument("--json", type=Path, help="also write the tables to this JSON file")
     args = parser.parse_args()
     settings = Settings.from_env()
-    {"dev": run_dev, "xquad": run_xquad, "calibrate": run_calibrate}[args.what](args, settings)
+    {"dev": run_dev, "xquad": run_xquad, "chunks": run_chunks, "calibrate": run_calibrate}[args.what](args, settings)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"embedder": build_app(settings).embedder.name, "tables": RESULTS}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up the assistant in .venv (idempotent; a second run takes seconds).
-#   bash scripts/setup.sh          # the assistant + bundled models
+#   bash scripts/setup.sh          # the assistant + bundled models (+ benchmark extras)
 #   bash scripts/setup.sh --test   # ... plus test dependencies
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-[[ "${1:-}" == "--test" ]] && extras="[test]"
+# The benchmark extras (LangChain baseline, plot) are small and make `assistant bench` work everywhere.
+extras="[bench]"
+[[ "${1:-}" == "--test" ]] && extras="[test,bench]"
 
 python=${PYTHON:-python3}
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
@@ -33,7 +34,7 @@ fi
 "${pip[@]}" install --find-links "$wheelhouse" --no-deps --no-index "llama-cpp-python"
 echo "Installiere Abhängigkeiten ..." >&2
 "${pip[@]}" install --find-links "$wheelhouse" -e ".${extras}"
-if [[ -n "$extras" ]] && [[ ! -x /usr/bin/chromium ]]; then
+if [[ "$extras" == *test* ]] && [[ ! -x /usr/bin/chromium ]]; then
   # The browser test drives Debian's Chromium through Playwright (never `playwright install`).
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "Installiere Chromium für den Browser-Test ..." >&2

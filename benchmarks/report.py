@@ -1,0 +1,171 @@
+"""Write docs/BENCHMARKS.md from the result files of the benchmark runs (no number is typed in by hand).
+
+    .venv/bin/python benchmarks/report.py [--results docs/benchmarks] [--out docs/BENCHMARKS.md]
+
+Reads what the commands listed under "Reproduce" wrote into the results folder; a missing result
+becomes a note with the command that produces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COMMANDS = {
+    "bench": ".venv/bin/assistant bench --out docs/benchmarks",
+    "eval": ".venv/bin/assistant eval ../shared/eval/dev_qa.jsonl --out docs/benchmarks/eval",
+    "xquad-gemma": ".venv/bin/python benchmarks/retrieval.py xquad --json docs/benchmarks/xquad-embeddinggemma.json",
+    "xquad-minilm": "ASSISTANT_EMBEDDER=minilm .venv/bin/python benchmarks/retrieval.py xquad --json docs/benchmarks/xquad-minilm.json",
+    "dev": ".venv/bin/python benchmarks/retrieval.py dev --grid --json docs/benchmarks/dev-retrieval.json",
+    "chunks": ".venv/bin/python benchmarks/retrieval.py chunks --sizes 600,900,1200 --json docs/benchmarks/chunks.json",
+    "concurrency": ".venv/bin/python benchmarks/concurrency.py --out docs/benchmarks/concurrency.json",
+    "backends": ".venv/bin/python benchmarks/embedder_backends.py --out docs/benchmarks/embedder-backends.json",
+    "report": ".venv/bin/python benchmarks/report.py",
+}
+
+#: Rows of the retrieval tables that the comparison needs, by the start of their label.
+SINGLE = ("BM25 only", "dense only")
+NAIVE = "hybrid, equal RRF (naive)"
+DEFAULT = "hybrid (configured"
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _missing(key: str) -> str:
+    return f"_Not measured yet: run `{COMMANDS[key]}`._\n"
+
+
+def _row(rows: list[dict], prefix: str) -> dict | None:
+    return next((r for r in rows if r["configuration"].startswith(prefix)), None)
+
+
+def retrieval_table(tables: dict[str, list[dict]], title_filter: str = "") -> str:
+    """BM25 only / dense only / naive RRF / configured hybrid for each table whose title contains the filter."""
+    lines = []
+    for title, rows in tables.items():
+        if title_filter not in title:
+            continue
+        lines += [f"**{title}**", "", "| configuration | n | recall@1 | recall@5 | MRR@10 |", "|---|---|---|---|---|"]
+        for prefix in (*SINGLE, NAIVE, DEFAULT):
+            row = _row(rows, prefix)
+            if row:
+                bold = "**" if prefix == DEFAULT else ""
+                lines.append(f"| {bold}{row['configuration']}{bold} | {row['n']} | {row['hit@1']:.3f} | {row['hit@5']:.3f} | {row['mrr@10']:.3f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def hybrid_claim(tables: dict[str, list[dict]]) -> str:
+    """Whether the configured hybrid is at least as good as each single retriever, per table and metric."""
+    verdicts = []
+    for title, rows in tables.items():
+        default = _row(rows, DEFAULT)
+        singles = [r for r in (_row(rows, p) for p in SINGLE) if r]
+        if not default or len(singles) < 2:
+            continue
+        ok = all(default[m] >= s[m] for s in singles for m in ("hit@1", "hit@5", "mrr@10"))
+        best = {m: max(s[m] for s in singles) for m in ("hit@1", "hit@5", "mrr@10")}
+        verdicts.append(
+            f"- {title}: hybrid {default['hit@1']:.3f} / {default['hit@5']:.3f} / {default['mrr@10']:.3f} vs best single "
+            f"{best['hit@1']:.3f} / {best['hit@5']:.3f} / {best['mrr@10']:.3f} (recall@1 / recall@5 / MRR@10) — "
+            + ("**hybrid ≥ both single retrievers on every metric**" if ok else "hybrid below a single retriever on some metric")
+        )
+    return "\n".join(verdicts)
+
+
+def chunk_table(data: dict) -> str:
+    lines = ["| chunk size | n | hit@1 | hit@5 | MRR@10 |", "|---|---|---|---|---|"]
+    for title, rows in data["tables"].items():
+        row = _row(rows, DEFAULT)
+        if row:
+            lines.append(f"| {title.split(', ', 1)[1]} | {row['n']} | {row['hit@1']:.3f} | {row['hit@5']:.3f} | {row['mrr@10']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def comparison(bench: dict) -> str:
+    """The done-when comparisons against the LangChain baseline, computed from bench.json."""
+    base, ours, quality = bench.get("langchain_baseline", {}), bench.get("ingest_cold", {}), bench.get("retrieval_quality", {})
+    if "ingest" not in base:
+        return "_LangChain baseline not measured in this run._"
+    speed = base["ingest"]["seconds"] / ours["seconds"]
+    return "\n".join([
+        f"- Retrieval hit@5 on the QA file: ours **{quality['hit@5']:.3f}**, LangChain **{base['hit@5']:.3f}** "
+        f"(hit@1 {quality['hit@1']:.3f} vs {base['hit@1']:.3f}; MRR@10 {quality['mrr@10']:.3f} vs {base['mrr@10']:.3f}).",
+        f"- Cold ingest of the default corpus with the same embedding model: ours **{ours['seconds']:.0f} s** "
+        f"({ours['chunks']} chunks), LangChain **{base['ingest']['seconds']:.0f} s** ({base['ingest']['chunks']} chunks): "
+        f"ours is **{speed:.2f}×** as fast.",
+        f"- Re-ingest with the corpus unchanged: {bench['ingest_unchanged']['seconds']:.2f} s; a new index from the "
+        f"embedding cache: {bench['ingest_from_cache']['seconds']:.1f} s (LangChain re-embeds everything every time).",
+    ])
+
+
+def eval_section(results: Path) -> str:
+    report = _load(results / "eval" / "report.json")
+    if report is None:
+        return _missing("eval")
+    markdown = (results / "eval" / "report.md").read_text(encoding="utf-8")
+    return f"`assistant eval` over {report['summary'][report['modes'][0]]['n']} questions, k = {report['k']}:\n\n{markdown}"
+
+
+def generic_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join("–" if r.get(k) is None else str(r.get(k)) for k in keys) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def build(results: Path) -> str:
+    bench = _load(results / "bench.json")
+    gemma, minilm = _load(results / "xquad-embeddinggemma.json"), _load(results / "xquad-minilm.json")
+    dev, chunks = _load(results / "dev-retrieval.json"), _load(results / "chunks.json")
+    concurrency, backends = _load(results / "concurrency.json"), _load(results / "embedder-backends.json")
+    out = ["# Benchmarks", "", "Generated by `benchmarks/report.py` from the result files in `docs/benchmarks/`; every figure "
+           "comes from a run on the machine named below. Timings are for that machine (2 CPU cores, no GPU); "
+           "quality figures do not depend on it.", ""]
+    if bench:
+        m = bench["machine"]
+        out += [f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, no GPU, {m['os']}, Python {m['python']}; "
+                + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + f". Bench run {m['date']}.", ""]
+    out += ["## Headline comparisons", ""]
+    tables = {**(gemma or {}).get("tables", {})}
+    out += ["**Hybrid vs single retrievers (XQuAD-de, default embedder):**", "", hybrid_claim(tables) or _missing("xquad-gemma"), ""]
+    out += ["**Our pipeline vs a standard LangChain pipeline (same embedding model):**", "", comparison(bench) if bench else _missing("bench"), ""]
+
+    out += ["## Answer quality (`assistant eval`)", "", eval_section(results), ""]
+    out += ["## Retrieval quality", "", "### XQuAD-de paragraph retrieval (240 paragraphs, 1,190 questions)", ""]
+    for data, key in ((gemma, "xquad-gemma"), (minilm, "xquad-minilm")):
+        out += [f"Embedder `{data['embedder']}`:" if data else "", "", retrieval_table(data["tables"]) if data else _missing(key), ""]
+    out += ["### Dev set over the default corpus", "", retrieval_table(dev["tables"]) if dev else _missing("dev"), ""]
+    out += ["### Chunk size (dev set, configured hybrid)", "", chunk_table(chunks) if chunks else _missing("chunks"), ""]
+
+    out += ["## Speed and memory (`assistant bench`)", ""]
+    out += [(results / "bench.md").read_text(encoding="utf-8").replace("](latency-vs-corpus.png)", "](benchmarks/latency-vs-corpus.png)")
+            if bench else _missing("bench"), ""]
+    out += ["### Embedding backends", "", generic_table(backends["rows"]) + "\n" + backends.get("conclusion", "") if backends else _missing("backends"), ""]
+    out += ["### Concurrency (8 chat sessions and an upload at once)", ""]
+    out += [concurrency["markdown"] if concurrency and "markdown" in concurrency else _missing("concurrency"), ""]
+    out += ["## Reproduce", "", "After `bash scripts/setup.sh --test`, from the repository root (quiet machine for timings):", "", "```bash"]
+    out += [COMMANDS[k] for k in ("bench", "eval", "xquad-gemma", "xquad-minilm", "dev", "chunks", "concurrency", "backends", "report")]
+    out += ["```", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, default=ROOT / "docs" / "benchmarks")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    args = parser.parse_args()
+    args.out.write_text(build(args.results), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
