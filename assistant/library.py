@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .documents import SUPPORTED_SUFFIXES
 from .errors import AssistantError, InputError
-from .ingest import IGNORED_NAMES, IngestReport, ProgressCallback, file_sha256
+from .ingest import IGNORED_NAMES, IngestReport, ProgressCallback, file_sha256, printable_name
 
 if TYPE_CHECKING:
     from .app import App
@@ -106,7 +106,7 @@ def _fit(stem: str, suffix: str, extra: str = "") -> str:
 class StoredUpload:
     """An upload saved into the corpus; ``created`` is False when an identical file was there already."""
 
-    name: str  # as the user called it (for messages)
+    name: str  # as the user called it (shown through printable_name)
     path: Path
     created: bool
 
@@ -203,7 +203,7 @@ def upload_documents(
             stored.append(store_upload(Path(temp_path), name, app.ingestor.corpus_dir, max_bytes, language))
         except (InputError, OSError) as exc:
             reason = str(exc) if isinstance(exc, InputError) else (exc.strerror or str(exc))
-            messages.append(t["rejected"].format(name=name, reason=reason))
+            messages.append(t["rejected"].format(name=printable_name(name), reason=reason))
         finally:
             Path(temp_path).unlink(missing_ok=True)
     if not stored:
@@ -219,7 +219,7 @@ def upload_documents(
     for upload in stored:
         source = app.ingestor.source_name(upload.path.resolve(), upload.path.resolve().parent)
         record = manifest.documents.get(source) if manifest else None
-        details = {"name": upload.name, "chunks": len(record.chunk_ids) if record else 0,
+        details = {"name": printable_name(upload.name), "chunks": len(record.chunk_ids) if record else 0,
                    "pages": t["pages"].format(pages=record.pages) if record and record.pages else ""}
         if source in report.added:
             messages.append(t["added"].format(**details))
@@ -229,10 +229,10 @@ def upload_documents(
             messages.append(t["unchanged"].format(**details))
         else:
             if source in report.duplicates:
-                messages.append(t["duplicate"].format(name=upload.name, original=report.duplicates[source]))
+                messages.append(t["duplicate"].format(name=printable_name(upload.name), original=report.duplicates[source]))
             else:
                 reason = report.failed.get(source, "?")
-                messages.append(t["failed"].format(name=upload.name, reason=reason))
+                messages.append(t["failed"].format(name=printable_name(upload.name), reason=reason))
             if upload.created:
                 upload.path.unlink(missing_ok=True)  # would only be skipped or fail again on every re-index
     return messages
@@ -246,10 +246,10 @@ def delete_document(app: "App", source: str | None, language: str = "de") -> str
     manifest = app.index.manifest
     record = manifest.documents.get(source) if manifest else None
     if record is None or not app.ingestor.remove(source):
-        raise InputError(t["not_indexed"].format(source=source))
+        raise InputError(t["not_indexed"].format(source=printable_name(source)))
     trashed = move_to_trash(Path(record.path), app.ingestor.corpus_dir)
-    message = t["deleted"].format(title=record.title, source=source)
-    return message + (t["trashed"].format(path=trashed) if trashed else t["kept"])
+    message = t["deleted"].format(title=printable_name(record.title), source=printable_name(source))
+    return message + (t["trashed"].format(path=printable_name(str(trashed))) if trashed else t["kept"])
 
 
 def reindex(app: "App", language: str = "de", progress: ProgressCallback | None = None) -> list[str]:

@@ -90,9 +90,14 @@ class Retriever:
         p = self.params
         if query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
-        dense = self.index.vectors.query(query_vector, p.candidates)
+        # Only chunks of completely indexed documents count (see Index.searchable_ids); fetching as many
+        # more candidates as there are other chunks keeps the filter from shortening the ranking.
+        listed = self.index.searchable_ids()
+        unlisted = max(0, self.index.vectors.count() - len(listed))
+        dense = [(c, s) for c, s in self.index.vectors.query(query_vector, p.candidates + unlisted) if c.id in listed]
         bm25_weight = p.bm25_weight if detect_language(query) == "de" else p.bm25_weight * p.foreign_bm25_factor
         keyword = self.index.keyword().search(query, p.candidates) if bm25_weight > 0 else []
+        keyword = [(cid, score) for cid, score in keyword if cid in listed]
         return fuse(dense, keyword, query_vector, self.index, k, p, bm25_weight)
 
 

@@ -99,8 +99,10 @@ class Manifest:
         os.replace(tmp, path)
 
     def chunk_ids(self) -> set[str]:
-        """All chunk ids of completely indexed documents."""
-        return {cid for doc in self.documents.values() for cid in doc.chunk_ids}
+        """All chunk ids of completely indexed documents (safe while an ingest in another thread adds records)."""
+        # list() copies the records in one step under the GIL; iterating the dict itself would raise
+        # "dictionary changed size during iteration" when an upload records a document meanwhile.
+        return {cid for doc in list(self.documents.values()) for cid in doc.chunk_ids}
 
 
 def _metadata(chunk: Chunk) -> dict[str, Any]:
@@ -426,6 +428,16 @@ class Index:
                 manifest = self._manifest = Manifest(embedder=embedder, dimension=dimension)
                 manifest.save(self.manifest_path)
             return manifest
+
+    def searchable_ids(self) -> set[str]:
+        """Chunk ids a search may return: those of completely indexed documents.
+
+        The vector store can hold more than that: chunks of a document still being ingested (stored
+        before the manifest record that makes them count), stale chunks of an updated document for a
+        moment, and orphans a crash left behind until the next ingest deletes them.
+        """
+        manifest = self.manifest
+        return manifest.chunk_ids() if manifest is not None else set()
 
     def verify_chunks(self) -> set[str]:
         """Sources of documents with chunks missing from the vector store (exact, by id)."""

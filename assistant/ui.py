@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import gradio as gr
 
 from .conversation import LlmQueue, Session, answer_turn, stop_turn
-from .errors import AssistantError
+from .errors import AssistantError, ConfigError
 from .ingest import ProgressCallback
 from .library import delete_document, reindex, upload_documents
 from .presentation import (
@@ -37,6 +37,7 @@ from .presentation import (
 from .serving import BasicAuthMiddleware, document_router
 
 if TYPE_CHECKING:
+    import uvicorn
     from fastapi import FastAPI
 
     from .app import App
@@ -344,12 +345,30 @@ def create_server(app: "App", *, language: str = "de", credentials: tuple[str, s
     return server
 
 
-def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> None:
-    """Run the web UI until interrupted (blocking)."""
+def web_server(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> "uvicorn.Server":
+    """The HTTP server for the web UI, configured but not started (``run()`` blocks until it is stopped).
+
+    Gradio's own ``launch()`` is never called: it would check for updates online and offer share
+    links; the app is mounted into FastAPI instead (see :func:`create_server`).
+    """
     import uvicorn
 
-    server = create_server(app, credentials=credentials)
+    config = uvicorn.Config(create_server(app, credentials=credentials), host=host.strip("[]"), port=port, log_level="warning")
+    return uvicorn.Server(config)
+
+
+def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> None:
+    """Run the web UI until interrupted (blocking)."""
+    server = web_server(app, host, port, credentials)
     shown = host if host not in ("0.0.0.0", "::") else "<IP-Adresse dieses Rechners>"
     shown = f"[{shown}]" if ":" in shown else shown
     print(f"Beratungsassistent läuft: http://{shown}:{port}/   (Beenden mit Strg+C)", flush=True, file=sys.stdout)
-    uvicorn.run(server, host=host.strip("[]"), port=port, log_level="warning")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl+C it handled: a normal end, not an interrupted command
+    if not server.started:
+        raise ConfigError(
+            f"Die Oberfläche konnte auf {host}:{port} nicht starten (siehe Meldung oben; Port belegt?). "
+            "Einen anderen Port wählen: assistant ui --port N"
+        )

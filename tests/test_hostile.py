@@ -19,7 +19,7 @@ from assistant.cli import main
 from assistant.config import Settings
 from assistant.documents import LoadLimits, load_document
 from assistant.errors import DocumentError
-from assistant.ingest import IngestReport
+from assistant.ingest import IngestReport, printable_name
 from tests.fakes import HashEmbedder
 from tests.hostile import (
     HostileCorpus,
@@ -154,9 +154,10 @@ def test_upload_reports_each_hostile_file(hostile_small: HostileCorpus, tmp_path
         staged.append((temp, path.name))
     messages = upload_documents(app, staged)
     assert len(messages) == len(uploads), messages
+    assert not any(char in message for message in messages for char in RAW_CONTROLS)  # names shown escaped
     for path, source in uploads:
         expected = hostile.expected[source]
-        [message] = [m for m in messages if m[2:].startswith(f"{path.name}: ")]
+        [message] = [m for m in messages if m[2:].startswith(f"{printable_name(path.name)}: ")]
         if expected.outcome == "failed":
             assert message.startswith("✗") and all(f in message.lower() for f in expected.message), message
         elif expected.outcome == "duplicate":

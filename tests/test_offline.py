@@ -113,3 +113,61 @@ def test_real_embedder_loads_and_answers_offline(no_network: NetworkGuard, tmp_p
     assert hits[0].chunk.source == "bienen.md"
     answer = app.answerer.ask("Wer ist antragsberechtigt?", mode="extractive")
     assert answer.citations and answer.citations[0].source == "richtlinie.pdf"
+
+
+def test_web_ui_starts_serves_and_answers_offline(no_network: NetworkGuard, tmp_path: Path) -> None:
+    """The server ``assistant ui`` runs (``ui.web_server``, started by ``serve``) on loopback: the page loads
+    and one chat request is answered through Gradio's queue over HTTP, with every outbound connection blocked."""
+    import threading
+    import time
+    import urllib.request
+    import uuid
+
+    from assistant.serving import pick_port
+    from assistant.ui import web_server
+
+    _corpus(tmp_path / "corpus")
+    settings = Settings(home=tmp_path, cache_dir=tmp_path / "cache", min_evidence=0.15)
+    reply = "Antragsberechtigt sind gemeinnuetzige Vereine und Stiftungen [1]."
+    app = build_app(settings, embedder=HashEmbedder(dimension=4096), chat_model=ScriptedChatModel(reply))
+    app.ingestor.ingest()
+    port = pick_port("127.0.0.1", None)
+    server = web_server(app, "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    # No proxy: a proxy from the environment would be a connection to another machine.
+    http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started_by = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < started_by, "the UI server did not start"
+            time.sleep(0.05)
+        with http.open(base + "/", timeout=30) as page:
+            assert page.status == 200 and "<html" in page.read().decode("utf-8").lower()
+        with http.open(base + "/config", timeout=30) as response:
+            config = json.load(response)
+        ask = next(d for d in config["dependencies"] if d["api_name"] == "ask")
+        session = uuid.uuid4().hex
+        body = {"data": ["Wer ist antragsberechtigt?", "llm", None], "fn_index": ask["id"],
+                "trigger_id": ask["targets"][0][0], "session_hash": session}
+        request = urllib.request.Request(
+            f"{base}{config['api_prefix']}/queue/join", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        with http.open(request, timeout=30) as joined:
+            assert "event_id" in json.load(joined)
+        messages = []
+        with http.open(f"{base}{config['api_prefix']}/queue/data?session_hash={session}", timeout=30) as stream:
+            for line in stream:
+                if line.startswith(b"data:"):
+                    messages.append(json.loads(line[5:]))
+                    if messages[-1]["msg"] == "process_completed":
+                        break
+        assert messages[-1]["msg"] == "process_completed" and messages[-1]["success"], messages[-1]
+        chat = messages[-1]["output"]["data"][0]
+        answer = chat[-1]["content"][0]["text"]
+        assert "Vereine und Stiftungen" in answer and 'class="cite"' in answer
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert no_network.attempts == []

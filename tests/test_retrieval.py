@@ -106,3 +106,27 @@ def test_convex_fusion_combines_cosine_and_normalised_bm25() -> None:
     assert [h.chunk.id for h in hits] == ["c", "b", "a"]
     assert abs(scores["c"] - 0.75) < 1e-6 and abs(scores["a"] - 0.4) < 1e-6
     assert hits[0].dense_score == 0.5 and hits[0].bm25_rank == 1
+
+
+def test_chunks_outside_the_manifest_are_never_returned(app: App, settings: Settings) -> None:
+    """Orphans (a crash before repair, a document still being ingested) are in Chroma but not searchable."""
+    _corpus(settings)
+    app.ingestor.ingest()
+    query = "Wer ist antragsberechtigt?"
+    orphans = [
+        Chunk("orphan-gone", "geloescht.md", "Gelöscht", None, "", "Wer ist antragsberechtigt? Niemand.", 0),
+        Chunk("orphan-stale", "a.txt", "a", None, "", "Wer ist antragsberechtigt? Alte Fassung.", 9),
+    ]
+    app.index.vectors.upsert(orphans, app.embedder.embed_documents([c.text for c in orphans]))
+    assert app.index.vectors.query(app.embedder.embed_queries([query])[0], 1)[0][0].id.startswith("orphan")
+    listed = app.index.manifest.chunk_ids()
+    for candidates in (1, 50):  # with one candidate an orphan would take the only slot
+        retriever = Retriever(app.index, app.embedder, FusionParams(candidates=candidates))
+        hits = retriever.search(query, 5)
+        assert hits and {h.chunk.id for h in hits} <= listed
+        assert hits[0].chunk.text.startswith("Antragsberechtigt")
+    answer = app.answerer.ask(query, mode="extractive")
+    assert "Niemand" not in answer.text and "Alte Fassung" not in answer.text
+    assert {h.chunk.id for h in answer.retrieved} <= listed
+    app.ingestor.ingest()  # the next ingest deletes them
+    assert app.index.vectors.all_ids() == listed

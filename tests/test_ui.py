@@ -323,6 +323,36 @@ def test_reindex_summarises(small_app: App) -> None:
     assert reindex(small_app, "en")[0].startswith("0 new, 0 updated, 3 unchanged")
 
 
+def _invisible(text: str) -> list[str]:
+    import unicodedata
+
+    return [repr(c) for c in text if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"}]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request only warns
+def test_upload_and_delete_messages_show_file_names_escaped(small_app: App, tmp_path: Path) -> None:
+    """Control characters in file names (terminal escapes, line breaks, bidi overrides) never reach a message raw."""
+    from assistant.ui import ChatUI
+
+    good = _temp(tmp_path, "a.md", "# Vogelschutz\n\nDer Verein hängt 75 Nistkästen auf.\n")
+    bad = _temp(tmp_path, "b.exe", "x")
+    lines = upload_documents(small_app, [(good, "bericht\x1b[31m\u202egpj.md"), (bad, "skript\nexe\u2028.exe")])
+    assert lines[0].startswith("✗ skript\\x0aexe\\u2028.exe: ") and lines[1].startswith("✓ bericht\\x1b[31m\\u202egpj.md: neu indexiert")
+    assert [_invisible(line) for line in lines] == [[], []]
+    # A corpus file with a control character in its name: deleting it names the file and its trash copy.
+    (small_app.settings.corpus_dir / "alt\x1bname.md").write_text("# Alt\n\nEin altes Merkblatt zur Förderung.\n", encoding="utf-8")
+    reindex(small_app)
+    source = "alt\\x1bname.md"
+    assert source in small_app.index.manifest.documents
+    message = delete_document(small_app, source)
+    assert _invisible(message) == [] and message.count("alt\\x1bname.md") == 2  # the source and the trashed path
+    assert (small_app.settings.corpus_dir / ".papierkorb" / "alt\x1bname.md").exists()
+    # The UI shows the same escaped lines (Gradio's temporary file keeps the name the browser sent).
+    evil = _temp(tmp_path, "c\x1b]0;x\x07.exe", "x")
+    status_text = ChatUI(small_app).upload([str(evil)], "Deutsch", progress=lambda *a, **k: None)[0]  # type: ignore[arg-type]
+    assert status_text.startswith("✗ c\\x1b]0;x\\x07.exe: ") and _invisible(status_text) == []
+
+
 # -- document routes and access ---------------------------------------------------------------------------
 
 
