@@ -23,7 +23,7 @@ COMMANDS = {
     "dev": ".venv/bin/python benchmarks/retrieval.py dev --grid --json docs/benchmarks/dev-retrieval.json",
     "chunks": ".venv/bin/python benchmarks/retrieval.py chunks --sizes 600,900,1200 --json docs/benchmarks/chunks.json",
     "concurrency": ".venv/bin/python benchmarks/concurrency.py --out docs/benchmarks/concurrency.json",
-    "backends": ".venv/bin/python benchmarks/embedder_backends.py --out docs/benchmarks/embedder-backends.json",
+    "backends": "bash benchmarks/embedder_backends/run_torch_variants.sh  # and the other run_*.sh there; see its README",
     "report": ".venv/bin/python benchmarks/report.py",
 }
 
@@ -31,6 +31,29 @@ COMMANDS = {
 SINGLE = ("BM25 only", "dense only")
 NAIVE = "hybrid, equal RRF (naive)"
 DEFAULT = "hybrid (configured"
+
+
+CHOICES = """\
+- **Fusion** (`ASSISTANT_FUSION=convex`, `ASSISTANT_BM25_WEIGHT=0.2`, BM25 off for non-German questions):
+  cosine plus a small share of max-normalised BM25 beats both single retrievers and naive RRF on
+  XQuAD-de and the dev set (tables below, grid in docs/RETRIEVAL.md). Switching BM25 off for English
+  questions keeps cross-lingual retrieval at the dense level, where naive RRF drags it down. The
+  weight is tuned for a strong multilingual embedder: with the small English MiniLM, BM25 is the
+  better German retriever and the tuned hybrid falls below it (MiniLM tables) — a user who swaps in a
+  weak embedder should raise `ASSISTANT_BM25_WEIGHT` or use `ASSISTANT_FUSION=rrf`.
+- **Chunk size** (`ASSISTANT_CHUNK_TARGET_CHARS=900`, max 1400): see the chunk-size table; smaller
+  chunks cost more embedding time and split list answers, larger ones dilute the similarity of
+  short facts and make citations less precise.
+- **k = 5 sources** per answer: hit@5 is where retrieval saturates on the dev set, and five sources
+  fit a 4,096-token context with room for the answer.
+- **Refusal**: similarity floor 0.30 plus the unknown-name check below 0.55, calibrated on 38
+  answerable against 366 unanswerable questions (docs/ANSWERS.md).
+- **Embedding speed**: the embedding cache (`ASSISTANT_EMBED_CACHE=1`) means a chunk is embedded once
+  per model, ever; batches are sorted by length within windows of 256 chunks. Alternative backends
+  are compared under "Embedding backends".
+- **LLM**: the prompt puts the fixed instructions first, so llama.cpp reuses their KV cache across
+  questions (see the prefix figures under "Chat model").
+"""
 
 
 def _load(path: Path) -> Any:
@@ -113,12 +136,34 @@ def eval_section(results: Path) -> str:
     return f"`assistant eval` over {report['summary'][report['modes'][0]]['n']} questions, k = {report['k']}:\n\n{markdown}"
 
 
-def generic_table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join("–" if r.get(k) is None else str(r.get(k)) for k in keys) + " |" for r in rows]
+BACKEND_LABELS = {
+    "torch_fp32_bs16_cpu": "PyTorch fp32 (what the product uses)",
+    "ort_fp32": "ONNX Runtime fp32 (whole pipeline exported with torch.onnx)",
+    "ort_qint8_avx512_vnni": "ONNX Runtime int8 dynamic quantisation",
+    "ovraw_fp32": "OpenVINO, our exported graph, default precision (bf16 on this AMX CPU)",
+    "ovraw_f32hint": "OpenVINO, our exported graph, forced f32",
+    "ovraw_int8w": "OpenVINO, our exported graph, int8 weights (nncf)",
+    "ov_fp32": "sentence-transformers backend=\"openvino\" (optimum-intel export)",
+    "ov_st_f32hint": "sentence-transformers backend=\"openvino\", forced f32",
+}
+
+
+def backends_table(rows: list[dict[str, Any]]) -> str:
+    """The back-end study's summary (benchmarks/embedder_backends): speed against quality, per variant."""
+    lines = [
+        "Measured while other jobs loaded the CPU, so the CPU-time ratio (chunks per CPU-second against torch fp32) is "
+        "the fair speed figure; quality is the cosine to the torch fp32 vector of the same text and the overlap of the "
+        "top-5 chunks for 40 queries. Details, failures and commands: "
+        "[benchmarks/embedder_backends/README.md](../benchmarks/embedder_backends/README.md).",
+        "",
+        "| variant | CPU-time speed-up | query ms | doc cos mean / min | top-5 overlap |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["name"] not in BACKEND_LABELS:
+            continue  # timing-only reruns of the reference
+        lines.append(f"| {BACKEND_LABELS[r['name']]} | {r.get('cpu_speedup', '–')}× | {r.get('query_ms', '–')} | "
+                     f"{r.get('doc_cos_mean', '–')} / {r.get('doc_cos_min', '–')} | {r.get('overlap@5', '–')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -139,6 +184,7 @@ def build(results: Path) -> str:
     out += ["**Hybrid vs single retrievers (XQuAD-de, default embedder):**", "", hybrid_claim(tables) or _missing("xquad-gemma"), ""]
     out += ["**Our pipeline vs a standard LangChain pipeline (same embedding model):**", "", comparison(bench) if bench else _missing("bench"), ""]
 
+    out += ["## What we chose from these measurements", "", CHOICES, ""]
     out += ["## Answer quality (`assistant eval`)", "", eval_section(results), ""]
     out += ["## Retrieval quality", "", "### XQuAD-de paragraph retrieval (240 paragraphs, 1,190 questions)", ""]
     for data, key in ((gemma, "xquad-gemma"), (minilm, "xquad-minilm")):
@@ -149,7 +195,7 @@ def build(results: Path) -> str:
     out += ["## Speed and memory (`assistant bench`)", ""]
     out += [(results / "bench.md").read_text(encoding="utf-8").replace("](latency-vs-corpus.png)", "](benchmarks/latency-vs-corpus.png)")
             if bench else _missing("bench"), ""]
-    out += ["### Embedding backends", "", generic_table(backends["rows"]) + "\n" + backends.get("conclusion", "") if backends else _missing("backends"), ""]
+    out += ["### Embedding backends (EmbeddingGemma on this CPU)", "", backends_table(backends) if backends else _missing("backends"), ""]
     out += ["### Concurrency (8 chat sessions and an upload at once)", ""]
     out += [concurrency["markdown"] if concurrency and "markdown" in concurrency else _missing("concurrency"), ""]
     out += ["## Reproduce", "", "After `bash scripts/setup.sh --test`, from the repository root (quiet machine for timings):", "", "```bash"]
