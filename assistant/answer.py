@@ -284,7 +284,7 @@ class Answerer:
         ]
         if not units:
             return self._refusal(question, hits, "extractive", language)
-        vectors = self.embedder.embed_documents([u for _, u in units], [hits[r].chunk.header() for r, _ in units])
+        vectors = self.embedder.embed_documents([u for _, u in units], [hits[r].chunk.embedding_title() for r, _ in units])
         similarity = vectors @ query_vector
         p = self.params
         # Sentences from higher-ranked chunks get a bonus: the chunk as a whole matched the question.

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 #: Bump when loaders or the chunker change what they produce: every document is then re-processed
 #: on the next ingest (chunks whose text did not change keep their stored embeddings).
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 #: Files in a corpus folder that describe the corpus rather than belong to it.
 IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})
@@ -351,7 +351,7 @@ class Ingestor:
 
     def _vectors(self, chunks: list[Chunk], report: IngestReport) -> np.ndarray:
         """Vectors for ``chunks``: from the embedding cache where possible, else from the model."""
-        titles, texts = [c.header() for c in chunks], [c.text for c in chunks]
+        titles, texts = [c.embedding_title() for c in chunks], [c.text for c in chunks]
         manifest = self.index.manifest
         assert manifest is not None
         cached = self.cache.get(titles, texts, manifest.dimension) if self.cache is not None else [None] * len(chunks)

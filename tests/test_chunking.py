@@ -47,6 +47,16 @@ def test_section_path_is_joined_with_separator() -> None:
     (chunk,) = chunk_document(_doc(blocks))
     assert chunk.section == "7 EMPFEHLUNGEN > 2.2 Aufwandsgerechte Förderung"
     assert chunk.header() == "Richtlinie — 7 EMPFEHLUNGEN > 2.2 Aufwandsgerechte Förderung"
+    assert chunk.embedding_title() == "Richtlinie"  # the section path is for BM25 and citations, not the embedder
+
+
+def test_id_follows_the_embedding_input_not_the_section() -> None:
+    # The innermost heading opens the chunk text; a parent section is not embedded.
+    first = chunk_document(_doc([Block("Gleicher Text.", "paragraph", ("Teil A", "§ 1 Zweck"), 1)]))[0]
+    moved = chunk_document(_doc([Block("Gleicher Text.", "paragraph", ("Teil B", "§ 1 Zweck"), 1)]))[0]
+    retitled = chunk_document(_doc([Block("Gleicher Text.", "paragraph", ("Teil A", "§ 1 Zweck"), 1)], title="Andere"))[0]
+    assert first.id == moved.id and first.section != moved.section  # the stored vector stays valid
+    assert retitled.id != first.id
 
 
 def test_long_paragraph_is_cut_at_sentence_ends_only() -> None:
