@@ -172,8 +172,8 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     unknown = [m for m in modes if m not in ("extractive", "llm")]
     if unknown or not modes:
         raise InputError(f"--modes: unbekannt {', '.join(unknown) or '(leer)'}; erlaubt sind extractive und llm.")
-    app = _app_with_index(settings)
     items = list(read_questions(args.questions))
+    app = _app_with_index(settings, ingest_if_empty=True)
     markdown = evaluate_file(app, items, modes, _positive_k(args.k, settings), args.out, progress=sys.stderr)
     print(markdown)
     print(f"Bericht: {args.out / 'report.json'}, {args.out / 'report.md'}", file=sys.stderr)
@@ -281,10 +281,17 @@ def _positive_k(k: int | None, settings: Settings) -> int:
     return k
 
 
-def _app_with_index(settings: Settings) -> Any:
+def _app_with_index(settings: Settings, ingest_if_empty: bool = False) -> Any:
     from .app import build_app
 
     app = build_app(settings)
+    if ingest_if_empty and (app.index.manifest is None or not app.index.manifest.documents):
+        # A fresh checkout: evaluate the shipped knowledge base rather than stop at an empty index.
+        print(f"Index leer: die Wissensbasis ({settings.corpus_dir}) wird zuerst indexiert …", file=sys.stderr)
+        with _progress_bars(enabled=True) as progress:
+            report = app.ingestor.ingest(progress=progress)
+        for message in report.failed.values():
+            print(f"Übersprungen: {message}", file=sys.stderr)
     if app.index.manifest is None or not app.index.manifest.documents:
         raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
     return app

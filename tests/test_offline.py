@@ -102,6 +102,24 @@ def test_cli_commands_make_no_connection(
     assert not answer["refused"] and answer["citations"][0]["source"] == "richtlinie.pdf"
 
 
+def test_eval_on_a_fresh_checkout_indexes_the_corpus_first(
+    no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _corpus(tmp_path / "corpus")
+    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
+    for name, value in {"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
+                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
+        monkeypatch.setenv(name, value)
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "q": "Wer ist antragsberechtigt?", "type": "fact",
+                                     "gold": ["antragsberechtigt"], "facts": [["Vereine"]]}, ensure_ascii=False), encoding="utf-8")
+    assert not (tmp_path / "index" / "manifest.json").exists()
+    assert main(["eval", str(questions), "--modes", "extractive", "--out", str(tmp_path / "report")]) == 0
+    assert "wird zuerst indexiert" in capsys.readouterr().err
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["extractive"]["hit@5"] == 1.0
+
+
 @pytest.mark.slow
 def test_real_embedder_loads_and_answers_offline(no_network: NetworkGuard, tmp_path: Path) -> None:
     """The real sentence-transformers stack (MiniLM from its package) never reaches for the hub."""
