@@ -290,11 +290,12 @@ def _raw_llama(model: Any, prompts: Sequence[Any], settings: Settings, max_token
     target, target_stops = encoded[-1]
     llama.reset()
     cold = generate(target, target_stops, 1)
+    after_other: dict[str, Any] = {"first_token_s": None}  # needs a second question
     if len(encoded) > 1:
         generate(encoded[0][0], encoded[0][1], 1)
-    after_other = generate(target, target_stops, 1)  # shares the fixed system-prompt prefix only
+        after_other = generate(target, target_stops, 1)  # shares the fixed system-prompt prefix only
     repeated = generate(target, target_stops, 1)  # the whole prompt is cached
-    shared = _common_prefix(encoded[0][0], target) if len(encoded) > 1 else len(target)
+    shared = _common_prefix(encoded[0][0], target) if len(encoded) > 1 else None
     prefix = {
         "prompt_tokens": len(target),
         "shared_prefix_tokens": shared,
@@ -537,6 +538,10 @@ def plot_latency(curve: Sequence[dict[str, Any]], path: Path) -> bool:
     return True
 
 
+def _dash(value: Any) -> str:
+    return "–" if value is None else str(value)
+
+
 def render_markdown(report: dict[str, Any], plot: str | None = None) -> str:
     """The benchmark tables in Markdown."""
     m = report["machine"]
@@ -597,8 +602,8 @@ def render_markdown(report: dict[str, Any], plot: str | None = None) -> str:
         prefix = llm.get("prefix_cache")
         if prefix:
             lines += ["", f"KV-cache reuse of the prompt prefix ({prefix['prompt_tokens']} prompt tokens, "
-                      f"{prefix['shared_prefix_tokens']} shared with the previous question): first token cold "
-                      f"{prefix['cold_first_token_s']} s, after another question {prefix['after_other_question_first_token_s']} s, "
+                      f"{_dash(prefix['shared_prefix_tokens'])} shared with the previous question): first token cold "
+                      f"{prefix['cold_first_token_s']} s, after another question {_dash(prefix['after_other_question_first_token_s'])} s, "
                       f"same prompt again {prefix['same_prompt_again_first_token_s']} s."]
     ratios = report.get("ratios")
     if ratios:
