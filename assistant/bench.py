@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .app import App, build_app
+from .app import App, LazyChatModel, build_app
 from .config import Settings
 from .errors import ConfigError, InputError, ModelError
 from .evaluation import RankingMetrics, first_hit_rank, load_jsonl, percentile
@@ -236,13 +236,12 @@ def _llm(
             from .models import resolve_llm
 
             try:
-                resolved = resolve_llm(settings)
+                chat_model = LazyChatModel(settings, resolve_llm(settings), None)()
             except ModelError as exc:
                 entry["skipped"] = f"kein Sprachmodell: {exc}"
                 return
-            chat_model = LlamaCppChatModel(resolved.path, resolved.name, n_ctx=settings.llm_context, n_threads=settings.n_threads)
         started = time.perf_counter()
-        chat_model.count_tokens("Laden")
+        chat_model.count_tokens("Laden")  # loads the model
         entry["model"] = getattr(chat_model, "name", type(chat_model).__name__)
         entry["load_s"] = round(time.perf_counter() - started, 3)
         prompts = []
@@ -439,15 +438,21 @@ def reset_peak_rss() -> bool:
         return False
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory in MB: VmHWM since the last reset, else the process maximum."""
+def status_mb(field_name: str) -> float | None:
+    """A memory line of ``/proc/self/status`` (``VmRSS``, ``VmHWM``) in MB; None where there is none."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field_name + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return None
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory in MB: VmHWM since the last reset, else the process maximum."""
+    peak = status_mb("VmHWM")
+    return peak if peak is not None else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _percentiles(prefix: str, seconds: Sequence[float]) -> dict[str, Any]:

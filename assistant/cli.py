@@ -229,7 +229,6 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import build_app
     from .errors import IndexMismatchError
-    from .library import report_messages
     from .serving import is_loopback, pick_port, ui_credentials
 
     credentials = ui_credentials(args.host, os.environ)
@@ -238,10 +237,7 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_ingest:
         print(f"Wissensbasis prüfen ({settings.corpus_dir}) …", file=sys.stderr)
         try:
-            with _progress_bars(enabled=True) as progress:
-                report = app.ingestor.ingest(progress=progress)
-            for line in report_messages(report, "de"):
-                print(line, file=sys.stderr)
+            _ingest_with_progress(app)
         except IndexStateError as exc:
             if isinstance(exc, IndexMismatchError):
                 raise
@@ -288,13 +284,20 @@ def _app_with_index(settings: Settings, ingest_if_empty: bool = False) -> Any:
     if ingest_if_empty and (app.index.manifest is None or not app.index.manifest.documents):
         # A fresh checkout: evaluate the shipped knowledge base rather than stop at an empty index.
         print(f"Index leer: die Wissensbasis ({settings.corpus_dir}) wird zuerst indexiert …", file=sys.stderr)
-        with _progress_bars(enabled=True) as progress:
-            report = app.ingestor.ingest(progress=progress)
-        for message in report.failed.values():
-            print(f"Übersprungen: {message}", file=sys.stderr)
+        _ingest_with_progress(app)
     if app.index.manifest is None or not app.index.manifest.documents:
         raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
     return app
+
+
+def _ingest_with_progress(app: Any) -> None:
+    """Bring the index up to date with the corpus, with progress bars and a per-file report on stderr."""
+    from .library import report_messages
+
+    with _progress_bars(enabled=True) as progress:
+        report = app.ingestor.ingest(progress=progress)
+    for line in report_messages(report, "de"):
+        print(line, file=sys.stderr)
 
 
 def read_questions(path: Path) -> Iterator[dict[str, Any]]:

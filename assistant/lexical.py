@@ -94,12 +94,13 @@ class GermanAnalyzer:
         """The BM25 terms of a text."""
         terms: list[str] = []
         for word in self.words(text):
-            terms.append(self._stem(word))
+            terms.append(self.stem(word))
             for part in self.split_compound(word):
-                terms.append(self._stem(part))
+                terms.append(self.stem(part))
         return terms
 
-    def _stem(self, word: str) -> str:  # used by KeywordIndex.knows too
+    def stem(self, word: str) -> str:
+        """The index term of one word: its Snowball stem with umlauts folded."""
         stem = self._stemmer.stemWord(word)
         # Fold umlauts after stemming: "Förderung" and "Foerderung"/"Forderung" typed without umlauts meet.
         return stem.replace("ä", "a").replace("ö", "o").replace("ü", "u")
@@ -155,7 +156,7 @@ class KeywordIndex:
         vocab: dict[str, int] = self._retriever.vocab_dict  # type: ignore[attr-defined]
         words = self.analyzer.words(word) or [fold(word)]
         return any(
-            self.analyzer._stem(w) in vocab or any(self.analyzer._stem(p) in vocab for p in self.analyzer.split_compound(w))
+            self.analyzer.stem(w) in vocab or any(self.analyzer.stem(p) in vocab for p in self.analyzer.split_compound(w))
             for w in words
         )
 

@@ -30,13 +30,14 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.app import App, build_app  # noqa: E402
+from assistant.bench import peak_rss_mb, reset_peak_rss, status_mb  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.conversation import Session  # noqa: E402
 from assistant.evaluation import load_jsonl, percentile  # noqa: E402
@@ -87,23 +88,6 @@ class Scenario:
     peak_reset: bool = False
 
 
-def memory_mb(field_name: str) -> float:
-    """A ``/proc/self/status`` memory line (VmRSS, VmHWM) in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def reset_peak_memory() -> bool:
-    """Reset VmHWM to the current RSS (Linux: ``5`` into ``/proc/self/clear_refs``); False if not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def copy_knowledge_base(settings: Settings, folder: Path) -> Settings:
     """Corpus and index copied into ``folder``; settings pointing at the copy (records' paths too)."""
     corpus, index = folder / "corpus", folder / "index"
@@ -124,10 +108,8 @@ def copy_knowledge_base(settings: Settings, folder: Path) -> Settings:
             raise SystemExit(f"The copy of {settings.index_dir} is incomplete (copied while being written?): retry.")
     finally:
         check.close()
-    changes: dict[str, Any] = {"corpus_dir": corpus, "index_dir": index}
-    if "embed_cache" in {f.name for f in fields(Settings)}:
-        changes["embed_cache"] = False  # an uploaded document is new: measure its real embedding cost
-    return settings.with_(**changes)
+    # embed_cache off: an uploaded document is new, so measure its real embedding cost.
+    return settings.with_(corpus_dir=corpus, index_dir=index, embed_cache=False)
 
 
 def answer_key(session: Session) -> AnswerKey:
@@ -235,8 +217,8 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
                 time.sleep(SAMPLE_SECONDS)
 
         watcher = threading.Thread(target=monitor, daemon=True)
-        scenario.rss_before_mb = round(memory_mb("VmRSS"), 1)
-        scenario.peak_reset = reset_peak_memory()
+        scenario.rss_before_mb = status_mb("VmRSS") or 0.0
+        scenario.peak_reset = reset_peak_rss()
         for thread in threads:
             thread.start()
         watcher.start()
@@ -247,7 +229,7 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
         scenario.wall_s = round(time.perf_counter() - started, 2)
         done.set()
         watcher.join()
-        scenario.peak_rss_mb = round(memory_mb("VmHWM"), 1)
+        scenario.peak_rss_mb = peak_rss_mb()
         after, _ = ask_sequentially(app, scenario.sessions, scenario.mode)
         for n, session_results in enumerate(results):
             for t, result in enumerate(session_results):

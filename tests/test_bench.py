@@ -9,7 +9,7 @@ import pytest
 
 from assistant.bench import BenchOptions, grow_corpus, run_bench
 from assistant.config import Settings
-from assistant.errors import InputError
+from assistant.errors import InputError, ModelError
 from tests.fakes import HashEmbedder, ScriptedChatModel
 
 DOCS = {
@@ -111,7 +111,7 @@ def test_raw_llama_cpp_runs_the_same_prompt_tokens(bench_setup: tuple[Settings, 
     settings, options = bench_setup
     try:
         resolve_llm(settings.with_(cache_dir=Settings().cache_dir))
-    except Exception as exc:  # noqa: BLE001 - the bundled model is installed by `assistant setup`
+    except ModelError as exc:  # the bundled model is installed by `assistant setup`
         pytest.skip(f"bundled GGUF not available: {exc}")
     settings = settings.with_(cache_dir=Settings().cache_dir, llm_context=2048)
     options = BenchOptions(questions=options.questions, scales=(1,), repeat=1, llm_runs=2, llm_max_tokens=8, baseline=False,

@@ -85,14 +85,19 @@ def test_ingest_search_and_ask_make_no_connection(no_network: NetworkGuard, tmp_
     assert app.answerer.ask("Wie wird das Wetter morgen?", mode="llm").refused
 
 
+def _cli_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corpus in ``home`` and the environment the CLI reads, with the hash embedder in place of the model."""
+    _corpus(home / "corpus")
+    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
+    for name, value in {"ASSISTANT_HOME": str(home), "ASSISTANT_CACHE_DIR": str(home / "cache"),
+                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_cli_commands_make_no_connection(
     no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _corpus(tmp_path / "corpus")
-    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
-    for name, value in {"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
-                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
-        monkeypatch.setenv(name, value)
+    _cli_home(tmp_path, monkeypatch)
     assert main(["ingest", "--quiet"]) == 0
     assert main(["documents"]) == 0
     assert main(["search", "--json", "Antragsberechtigt Vereine"]) == 0
@@ -105,11 +110,7 @@ def test_cli_commands_make_no_connection(
 def test_eval_on_a_fresh_checkout_indexes_the_corpus_first(
     no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _corpus(tmp_path / "corpus")
-    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
-    for name, value in {"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
-                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
-        monkeypatch.setenv(name, value)
+    _cli_home(tmp_path, monkeypatch)
     questions = tmp_path / "qa.jsonl"
     questions.write_text(json.dumps({"id": "q1", "q": "Wer ist antragsberechtigt?", "type": "fact",
                                      "gold": ["antragsberechtigt"], "facts": [["Vereine"]]}, ensure_ascii=False), encoding="utf-8")
