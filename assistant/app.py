@@ -7,19 +7,19 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .answer import Answerer, AnswerParams, Mode
+from .answering.answer import Answerer, AnswerParams, Mode
 from .config import Settings
-from .embedding_cache import EmbeddingCache
-from .embeddings import create_embedder
+from .indexing.embedding_cache import EmbeddingCache
+from .indexing.embeddings import create_embedder
 from .errors import ModelError
-from .ingest import Ingestor
-from .retrieval import FusionParams, Retriever
+from .indexing.ingest import Ingestor
+from .answering.retrieval import FusionParams, Retriever
 from .models import ResolvedModel, resolve_llm
-from .store import Index
+from .indexing.store import Index
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
-    from .llm import ChatModel
+    from .indexing.embeddings import Embedder
+    from .answering.llm import ChatModel
 
 
 def disable_telemetry() -> None:
@@ -70,7 +70,7 @@ class LazyChatModel:
             raise self._error
         with self._lock:
             if self._model is None:
-                from .llm import LlamaCppChatModel
+                from .answering.llm import LlamaCppChatModel
 
                 self._model = LlamaCppChatModel(
                     self._resolved.path,

@@ -181,7 +181,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from .bench import BenchOptions, run_bench
+    from benchmarks.bench import BenchOptions, run_bench
 
     shared = settings.home.parent / "shared"
     questions = args.questions or next(
@@ -211,7 +211,7 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _documents(settings: Settings, args: argparse.Namespace) -> int:
-    from .store import Manifest
+    from .indexing.store import Manifest
 
     manifest = Manifest.load(settings.index_dir / "manifest.json")
     if manifest is None or not manifest.documents:
@@ -229,7 +229,7 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import build_app
     from .errors import IndexMismatchError
-    from .serving import is_loopback, pick_port, ui_credentials
+    from .web.serving import is_loopback, pick_port, ui_credentials
 
     credentials = ui_credentials(args.host, os.environ)
     port = pick_port(args.host, args.port)
@@ -249,7 +249,7 @@ def _ui(settings: Settings, args: argparse.Namespace) -> int:
             "erforderlich, Verbindung unverschlüsselt per HTTP). Nur in vertrauenswürdigen Netzen verwenden.",
             file=sys.stderr,
         )
-    from .ui import serve
+    from .web.ui import serve
 
     serve(app, args.host, port, credentials)
     return 0
@@ -292,7 +292,7 @@ def _app_with_index(settings: Settings, ingest_if_empty: bool = False) -> Any:
 
 def _ingest_with_progress(app: Any) -> None:
     """Bring the index up to date with the corpus, with progress bars and a per-file report on stderr."""
-    from .library import report_messages
+    from .web.library import report_messages
 
     with _progress_bars(enabled=True) as progress:
         report = app.ingestor.ingest(progress=progress)

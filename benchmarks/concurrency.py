@@ -4,7 +4,7 @@
         [--questions ../shared/eval/dev_qa.jsonl] [--upload ../shared/corpus-extra/egovg.md]
         [--llm-max-tokens 128] [--llm-sessions 8] [--modes extractive,llm]
 
-Each session is a thread calling :meth:`assistant.ui.ChatUI.ask`, the callback Gradio runs per browser
+Each session is a thread calling :meth:`assistant.web.ui.ChatUI.ask`, the callback Gradio runs per browser
 tab; one more thread uploads a document through :meth:`ChatUI.upload` at the same moment. Scenarios:
 
 * ``extractive`` (the default mode): the dev questions spread over 8 sessions (session i asks
@@ -37,13 +37,13 @@ from typing import Any, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.app import App, build_app  # noqa: E402
-from assistant.bench import peak_rss_mb, reset_peak_rss, status_mb  # noqa: E402
+from benchmarks.bench import peak_rss_mb, reset_peak_rss, status_mb  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.conversation import Session  # noqa: E402
+from assistant.web.conversation import Session  # noqa: E402
 from assistant.evaluation import load_jsonl, percentile  # noqa: E402
-from assistant.lexical import KeywordIndex  # noqa: E402
-from assistant.store import Index, Manifest  # noqa: E402
-from assistant.ui import ChatUI  # noqa: E402
+from assistant.indexing.lexical import KeywordIndex  # noqa: E402
+from assistant.indexing.store import Index, Manifest  # noqa: E402
+from assistant.web.ui import ChatUI  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SESSIONS = 8

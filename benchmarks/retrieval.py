@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.app import App, build_app, fusion_params  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import RankingMetrics, first_hit_rank, is_hit, load_jsonl, load_xquad  # noqa: E402
-from assistant.language import detect_language  # noqa: E402
-from assistant.retrieval import FusionParams, fuse  # noqa: E402
+from assistant.text import detect_language  # noqa: E402
+from assistant.answering.retrieval import FusionParams, fuse  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 Ranking = tuple[list, list, object]  # dense hits, keyword hits, query vector

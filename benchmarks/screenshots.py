@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from assistant.app import build_app  # noqa: E402
 from assistant.cli import EXAMPLE_QUERY  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.ui import create_server  # noqa: E402
+from assistant.web.ui import create_server  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]

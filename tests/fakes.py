@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.lexical import STOPWORDS
+from assistant.indexing.lexical import STOPWORDS
 
 _WORD = re.compile(r"\w+")
 
@@ -77,7 +77,7 @@ class ScriptedChatModel:
         return len(text.split())
 
     def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
-        from assistant.llm import Generation, TokenCounts
+        from assistant.answering.llm import Generation, TokenCounts
 
         self.prompts.append([dict(m) for m in messages])
         reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
-from assistant.ingest import printable_name
+from assistant.indexing.ingest import printable_name
 from tests.pdf_factory import make_image_pdf, make_pdf
 
 Outcome = Literal["indexed", "failed", "duplicate"]

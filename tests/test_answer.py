@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import evidence_units, quote_source, salient_names
+from assistant.answering.answer import evidence_units, quote_source, salient_names
 from assistant.app import App, build_app
 from assistant.config import Settings
 from tests.fakes import HashEmbedder, ScriptedChatModel

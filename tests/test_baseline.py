@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.baseline import BaselineIndex, build_langchain_baseline
+from benchmarks.baseline import BaselineIndex, build_langchain_baseline
 from assistant.errors import ConfigError
 from tests.fakes import HashEmbedder
 from tests.pdf_factory import make_pdf

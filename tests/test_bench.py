@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import BenchOptions, grow_corpus, run_bench
+from benchmarks.bench import BenchOptions, grow_corpus, run_bench
 from assistant.config import Settings
 from assistant.errors import InputError, ModelError
 from tests.fakes import HashEmbedder, ScriptedChatModel

@@ -45,7 +45,7 @@ class SourceEchoChatModel(ScriptedChatModel):
         self.delay = delay
 
     def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
-        from assistant.llm import Generation
+        from assistant.answering.llm import Generation
 
         self.prompts.append([dict(m) for m in messages])
         block = re.search(r"\n\[1\] [^\n]*\n(.*?)(?:\n\n\[2\] |\Z)", messages[0]["content"], re.DOTALL)
@@ -94,7 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, App]
     pytest.importorskip("gradio")
     import uvicorn
 
-    from assistant.ui import create_server
+    from assistant.web.ui import create_server
 
     home = tmp_path_factory.mktemp("ui")
     (home / "corpus").mkdir()

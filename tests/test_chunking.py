@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.chunking import chunk_document, split_sentences
-from assistant.documents import Block, Document
+from assistant.indexing.chunking import chunk_document, split_sentences
+from assistant.loaders.base import Block, Document
 
 
 def _doc(blocks: list[Block], title: str = "Richtlinie") -> Document:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.citations import SupportChecker, parse_markers, strip_markers, verify
+from assistant.answering.citations import SupportChecker, parse_markers, strip_markers, verify
 from tests.fakes import HashEmbedder
 
 SOURCES = [

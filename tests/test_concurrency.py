@@ -1,6 +1,6 @@
 """Concurrency: eight chat sessions and an upload at once, through the web UI's own callbacks.
 
-Each session runs in its own thread and calls :meth:`assistant.ui.ChatUI.ask` exactly as Gradio's
+Each session runs in its own thread and calls :meth:`assistant.web.ui.ChatUI.ask` exactly as Gradio's
 worker threads do; one more thread uploads a document through :meth:`ChatUI.upload`. Every question
 has its own answer document, so a session that receives another session's answer (or citations) is
 caught. The chat model is a slow fake that counts how many generations run at the same time.
@@ -20,9 +20,9 @@ import pytest
 from assistant import conversation
 from assistant.app import App, build_app
 from assistant.config import Settings
-from assistant.conversation import LlmQueue, LlmTicket, Session
-from assistant.lexical import KeywordIndex
-from assistant.ui import ANSWER_CONCURRENCY, ChatUI
+from assistant.web.conversation import LlmQueue, LlmTicket, Session
+from assistant.indexing.lexical import KeywordIndex
+from assistant.web.ui import ANSWER_CONCURRENCY, ChatUI
 from tests.fakes import HashEmbedder
 
 SESSIONS = 8
@@ -103,7 +103,7 @@ class QuotingChatModel:
         return len(text.split())
 
     def stream(self, messages: Sequence[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()) -> Any:
-        from assistant.llm import Generation, TokenCounts
+        from assistant.answering.llm import Generation, TokenCounts
 
         source = re.search(r"^\[1\][^\n]*\n(.*?)(?:\n\n\[2\] |\Z)", messages[0]["content"], re.DOTALL | re.MULTILINE)
         sentence = re.search(r"[^.!?\n]*\d[^.!?\n]*", source.group(1)) if source else None

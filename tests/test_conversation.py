@@ -9,7 +9,7 @@ import pytest
 from assistant import conversation
 from assistant.app import App, build_app
 from assistant.config import Settings
-from assistant.conversation import (
+from assistant.web.conversation import (
     LlmQueue,
     Session,
     Turn,
@@ -97,7 +97,7 @@ def test_noun_phrases_and_topic_prefer_specific_names() -> None:
 
 
 def test_history_strips_old_markers_and_skips_refusals() -> None:
-    from assistant.answer import Answer
+    from assistant.answering.answer import Answer
 
     session = Session()
     session.turns.append(Turn("q1", "q1", False, "llm", "done", answer=Answer("q1", "Satz eins [1]. Satz zwei [2].", False, "llm", "de", [], [])))

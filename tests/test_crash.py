@@ -24,9 +24,9 @@ import pytest
 from assistant.app import build_app
 from assistant.config import Settings
 from assistant.errors import IndexStateError
-from assistant.ingest import file_sha256
-from assistant.lexical import KeywordIndex
-from assistant.store import Index, Manifest
+from assistant.indexing.ingest import file_sha256
+from assistant.indexing.lexical import KeywordIndex
+from assistant.indexing.store import Index, Manifest
 from tests.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent

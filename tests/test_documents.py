@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import Block, Document, join_lines, load_document, normalize_text, tidy
+from assistant.loaders import Block, Document, load_document
+from assistant.loaders.base import join_lines, normalize_text, tidy
 from assistant.errors import DocumentError
 
 

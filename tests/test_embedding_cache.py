@@ -10,7 +10,7 @@ import pytest
 
 from assistant.app import build_app
 from assistant.config import Settings
-from assistant.embedding_cache import EmbeddingCache, cache_key
+from assistant.indexing.embedding_cache import EmbeddingCache, cache_key
 from assistant.errors import ConfigError
 from tests.fakes import HashEmbedder
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embeddings import Embedder, SentenceTransformerEmbedder, create_embedder
+from assistant.indexing.embeddings import Embedder, SentenceTransformerEmbedder, create_embedder
 from assistant.errors import ModelError
 from tests.fakes import HashEmbedder
 

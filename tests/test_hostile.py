@@ -17,9 +17,9 @@ import pytest
 from assistant.app import App, build_app
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.documents import LoadLimits, load_document
+from assistant.loaders import LoadLimits, load_document
 from assistant.errors import DocumentError
-from assistant.ingest import IngestReport, printable_name
+from assistant.indexing.ingest import IngestReport, printable_name
 from tests.fakes import HashEmbedder
 from tests.hostile import (
     HostileCorpus,
@@ -138,7 +138,7 @@ def test_cli_ingest_prints_one_message_per_broken_file_and_exits_3(
 
 def test_upload_reports_each_hostile_file(hostile_small: HostileCorpus, tmp_path: Path) -> None:
     """The web UI's upload path: hostile names are made safe, every file gets one message."""
-    from assistant.library import upload_documents
+    from assistant.web.library import upload_documents
 
     hostile = hostile_small
     corpus = tmp_path / "corpus"
@@ -184,7 +184,7 @@ def _real_path(hostile: HostileCorpus, source: str) -> Path | None:
     """The file behind a source name (sources of odd names are escaped); None for nested files."""
     for path in hostile.folder.iterdir():
         if path.is_file():
-            from assistant.ingest import printable_name
+            from assistant.indexing.ingest import printable_name
 
             if printable_name(path.name) == source:
                 return path
@@ -247,7 +247,7 @@ def test_text_file_over_the_character_limit_is_refused(tmp_path: Path) -> None:
 _MEASURE = """
 import json, re, sys, time
 from pathlib import Path
-from assistant.documents import load_document
+from assistant.loaders import load_document
 
 
 def peak_mb():

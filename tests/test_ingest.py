@@ -10,7 +10,7 @@ import pytest
 from assistant.app import App, build_app
 from assistant.config import Settings
 from assistant.errors import IndexMismatchError, IndexStateError, InputError
-from assistant.store import Manifest
+from assistant.indexing.store import Manifest
 from tests.fakes import HashEmbedder
 
 GUIDELINE = """---
@@ -137,7 +137,7 @@ def test_orphan_chunks_from_a_crash_are_removed(app: App, settings: Settings) ->
     _write(settings.corpus_dir, "bienen.txt", BEES)
     app.ingestor.ingest()
     # A crash after storing chunks but before the manifest record leaves chunks nobody claims.
-    from assistant.chunking import Chunk
+    from assistant.indexing.chunking import Chunk
 
     orphan = Chunk("orphan-id", "weg.txt", "Weg", None, "", "verwaist", 0)
     app.index.vectors.upsert([orphan], np.ones((1, app.embedder.dimension), dtype=np.float32) / 8)

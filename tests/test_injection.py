@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import TEXTS
+from assistant.answering.answer import TEXTS
 from assistant.app import App, build_app
-from assistant.chunking import split_sentences
+from assistant.indexing.chunking import split_sentences
 from assistant.cli import main
 from assistant.config import Settings
 from tests.fakes import HashEmbedder, ScriptedChatModel

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexStateError
-from assistant.lexical import GermanAnalyzer, KeywordIndex, build_vocabulary
+from assistant.indexing.lexical import GermanAnalyzer, KeywordIndex, build_vocabulary
 
 
 def test_words_fold_case_and_sharp_s_and_drop_stopwords() -> None:

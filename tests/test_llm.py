@@ -12,14 +12,14 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, InputError, ModelError
-from assistant.llm import (
+from assistant.answering.llm import (
     Generation,
     GenerationStats,
     LlamaCppChatModel,
     TokenCounts,
     render_chat_prompt,
 )
-from assistant.prompting import (
+from assistant.answering.prompting import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_RESERVE_TOKENS,
     Message,

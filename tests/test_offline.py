@@ -142,8 +142,8 @@ def test_web_ui_starts_serves_and_answers_offline(no_network: NetworkGuard, tmp_
     import urllib.request
     import uuid
 
-    from assistant.serving import pick_port
-    from assistant.ui import web_server
+    from assistant.web.serving import pick_port
+    from assistant.web.ui import web_server
 
     _corpus(tmp_path / "corpus")
     settings = Settings(home=tmp_path, cache_dir=tmp_path / "cache", min_evidence=0.15)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import Block, Document, load_document
+from assistant.loaders import Block, Document, load_document
 from assistant.errors import DocumentError
-from assistant.pdf import load_pdf
+from assistant.loaders.pdf import load_pdf
 from tests.pdf_factory import make_image_pdf, make_pdf
 
 GUIDELINE_PAGES = [

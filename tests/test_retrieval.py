@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.app import App
-from assistant.chunking import Chunk
+from assistant.indexing.chunking import Chunk
 from assistant.config import Settings
-from assistant.language import detect_language
-from assistant.retrieval import FusionParams, Retriever, fuse
+from assistant.text import detect_language
+from assistant.answering.retrieval import FusionParams, Retriever, fuse
 
 import numpy as np
 

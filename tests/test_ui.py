@@ -11,13 +11,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.answer import Answer, Citation
+from assistant.answering.answer import Answer, Citation
 from assistant.app import App, build_app
-from assistant.chunking import Chunk
+from assistant.indexing.chunking import Chunk
 from assistant.config import Settings
-from assistant.conversation import Session, Turn
+from assistant.web.conversation import Session, Turn
 from assistant.errors import ConfigError, InputError
-from assistant.library import (
+from assistant.web.library import (
     MAX_NAME_CHARS,
     delete_document,
     move_to_trash,
@@ -26,7 +26,7 @@ from assistant.library import (
     store_upload,
     upload_documents,
 )
-from assistant.presentation import (
+from assistant.web.presentation import (
     answer_html,
     chat_messages,
     collect_status,
@@ -44,8 +44,8 @@ from assistant.presentation import (
     texts,
     turn_html,
 )
-from assistant.retrieval import Hit
-from assistant.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_credentials
+from assistant.answering.retrieval import Hit
+from assistant.web.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_credentials
 from tests.fakes import HashEmbedder
 from tests.pdf_factory import make_pdf
 
@@ -332,7 +332,7 @@ def _invisible(text: str) -> list[str]:
 @pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request only warns
 def test_upload_and_delete_messages_show_file_names_escaped(small_app: App, tmp_path: Path) -> None:
     """Control characters in file names (terminal escapes, line breaks, bidi overrides) never reach a message raw."""
-    from assistant.ui import ChatUI
+    from assistant.web.ui import ChatUI
 
     good = _temp(tmp_path, "a.md", "# Vogelschutz\n\nDer Verein hängt 75 Nistkästen auf.\n")
     bad = _temp(tmp_path, "b.exe", "x")
@@ -390,7 +390,7 @@ def test_only_indexed_documents_are_served(client: TestClient, path: str) -> Non
 
 
 def test_passage_page_escapes_document_text() -> None:
-    from assistant.store import DocumentRecord
+    from assistant.indexing.store import DocumentRecord
 
     record = DocumentRecord("x.md", "/x.md", "0", EVIL, "markdown", None, ["c1"], "2025-01-01T00:00:00+00:00")
     page = passage_page(record, [_chunk(EVIL, section=EVIL)], "c1")
@@ -442,7 +442,7 @@ def test_cli_ui_refuses_network_host_without_credentials(monkeypatch: pytest.Mon
 
 def test_cli_ui_ingests_then_serves_on_loopback(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import assistant.app
-    import assistant.ui
+    import assistant.web.ui
     from assistant.cli import main
 
     (settings.corpus_dir / "a.md").write_text("# A\n\nEin Dokument über Förderung und Fristen.", encoding="utf-8")
@@ -451,7 +451,7 @@ def test_cli_ui_ingests_then_serves_on_loopback(settings: Settings, monkeypatch:
     real_build = assistant.app.build_app
     monkeypatch.setattr(assistant.app, "build_app", lambda s: real_build(s, embedder=HashEmbedder()))
     served: list[tuple] = []
-    monkeypatch.setattr(assistant.ui, "serve", lambda app, host, port, credentials: served.append((app, host, port, credentials)))
+    monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, credentials: served.append((app, host, port, credentials)))
     assert main(["ui", "--port", str(_free_port())]) == 0
     app, host, _, credentials = served[0]
     assert host == "127.0.0.1" and credentials is None
@@ -471,7 +471,7 @@ def _free_port() -> int:
 @pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request only warns
 def test_callbacks_stream_answers_and_manage_documents(small_app: App, tmp_path: Path) -> None:
     gr = pytest.importorskip("gradio")
-    from assistant.ui import ChatUI
+    from assistant.web.ui import ChatUI
 
     ui = ChatUI(small_app)
     assert isinstance(ui.build(), gr.Blocks)
@@ -502,7 +502,7 @@ def test_callbacks_stream_answers_and_manage_documents(small_app: App, tmp_path:
 
 def test_server_routes_documents_before_gradio(small_app: App) -> None:
     pytest.importorskip("gradio")
-    from assistant.ui import create_server
+    from assistant.web.ui import create_server
 
     with TestClient(create_server(small_app)) as client:
         page = client.get("/")

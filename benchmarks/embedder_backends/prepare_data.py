@@ -3,8 +3,8 @@ import json, random, sys
 from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from assistant.documents import load_document, SUPPORTED_SUFFIXES
-from assistant.chunking import chunk_document
+from assistant.loaders import load_document, SUPPORTED_SUFFIXES
+from assistant.indexing.chunking import chunk_document
 
 chunks = []
 for f in sorted((ROOT / "corpus").iterdir()):

@@ -14,7 +14,7 @@ Crash safety by construction:
   embedded again even though their files are unchanged.
 
 Hostile files cannot stop a run: every per-file failure, also an unexpected one, is reported for that
-file and the rest are indexed; reading is bounded by :class:`~assistant.documents.LoadLimits`.
+file and the rest are indexed; reading is bounded by :class:`~assistant.loaders.base.LoadLimits`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 import numpy as np
 
 from .chunking import Chunk, chunk_document
-from .documents import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, LoadLimits, load_document
-from .errors import AssistantError, DocumentError, IndexStateError, InputError
+from ..loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, LoadLimits, load_document
+from ..errors import AssistantError, DocumentError, IndexStateError, InputError
 from .store import DocumentRecord, Index
 
 if TYPE_CHECKING:

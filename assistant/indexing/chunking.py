@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .documents import Block, Document
+from ..loaders import Block, Document
 
 SECTION_SEPARATOR = " > "
 

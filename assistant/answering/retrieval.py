@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .chunking import Chunk
-from .language import detect_language
+from ..indexing.chunking import Chunk
+from ..text import detect_language
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
-    from .store import Index
+    from ..indexing.embeddings import Embedder
+    from ..indexing.store import Index
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class FusionParams:
 
 
 class Retriever:
-    """Searches an :class:`~assistant.store.Index` with an :class:`~assistant.embeddings.Embedder`."""
+    """Searches an :class:`~assistant.indexing.store.Index` with an :class:`~assistant.indexing.embeddings.Embedder`."""
 
     def __init__(self, index: "Index", embedder: "Embedder", params: FusionParams | None = None) -> None:
         self.index = index

@@ -15,8 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .chunking import split_sentences
-from .lexical import GermanAnalyzer
+from ..indexing.chunking import split_sentences
+from ..indexing.lexical import GermanAnalyzer
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")

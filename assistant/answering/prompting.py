@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple, Sequence, TypedDict
 
-from .chunking import sentence_ends
-from .errors import ConfigError, InputError
-from .language import detect_language
+from ..indexing.chunking import sentence_ends
+from ..errors import ConfigError, InputError
+from ..text import detect_language
 
 
 class Message(TypedDict):

@@ -8,7 +8,7 @@ Layout of ``index/``::
 
 Chroma is the single source of truth for chunks; the manifest records which documents are complete,
 and the BM25 index is derived data that is rebuilt when its ids differ from Chroma's. So a crash at any
-point leaves a state the next ingest repairs without duplicates (see :mod:`assistant.ingest`).
+point leaves a state the next ingest repairs without duplicates (see :mod:`assistant.indexing.ingest`).
 
 Invariant kept by every writer: each chunk id the manifest lists is stored in Chroma (chunks are
 written before the record that claims them, and deleted only after no record claims them). Damage
@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .chunking import Chunk
-from .errors import IndexMismatchError, IndexStateError
+from ..errors import IndexMismatchError, IndexStateError
 from .lexical import KeywordIndex
 
 MANIFEST_FORMAT = 1

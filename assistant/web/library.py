@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .documents import SUPPORTED_SUFFIXES
-from .errors import AssistantError, InputError
-from .ingest import IGNORED_NAMES, IngestReport, ProgressCallback, file_sha256, printable_name
+from ..loaders import SUPPORTED_SUFFIXES
+from ..errors import AssistantError, InputError
+from ..indexing.ingest import IGNORED_NAMES, IngestReport, ProgressCallback, file_sha256, printable_name
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 UPLOAD_FOLDER = "uploads"
 TRASH_FOLDER = ".papierkorb"

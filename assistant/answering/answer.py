@@ -6,7 +6,7 @@ Two modes:
   the retrieved chunks, ranked by the embedder, each with its ``[n]``. Deterministic, no language
   model, cannot invent anything. Default when only the bundled base model is available.
 * ``llm``: a local GGUF model answers from numbered sources; every citation is then checked
-  (:mod:`assistant.citations`). If no sentence of the generated answer is supported by its sources,
+  (:mod:`assistant.answering.citations`). If no sentence of the generated answer is supported by its sources,
   the extractive answer is shown instead, so an unreliable model never presents invented facts as
   cited.
 
@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Literal, S
 
 import numpy as np
 
-from .chunking import SECTION_SEPARATOR, split_sentences
+from ..indexing.chunking import SECTION_SEPARATOR, split_sentences
 from .citations import SupportChecker, verify
-from .language import detect_language
-from .lexical import STOPWORDS
+from ..text import detect_language
+from ..indexing.lexical import STOPWORDS
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
+    from ..indexing.embeddings import Embedder
     from .llm import ChatModel
     from .retrieval import Retriever
 
@@ -175,7 +175,7 @@ def format_source(n: int, hit: Hit) -> str:
 
 
 class Answerer:
-    """Answers questions from a :class:`~assistant.retrieval.Retriever`.
+    """Answers questions from a :class:`~assistant.answering.retrieval.Retriever`.
 
     ``chat_model`` is a zero-argument factory so the GGUF loads only when a question needs it;
     ``default_mode`` is the mode used when a caller does not choose one.

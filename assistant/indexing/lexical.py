@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import Stemmer  # PyStemmer: Snowball stemmers in C
 
-from .errors import IndexStateError
+from ..errors import IndexStateError
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿß]+(?:[-'][0-9A-Za-zÀ-ÖØ-öø-ÿß]+)*")
 

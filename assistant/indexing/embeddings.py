@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
 
 #: Placeholder in a document prompt that marks where the title goes (EmbeddingGemma: "title: none | text: ").
 _TITLE_SLOT = "title: none"
@@ -160,7 +160,7 @@ class SentenceTransformerEmbedder:
 
 def create_embedder(settings: Settings, progress: bool = False) -> SentenceTransformerEmbedder:
     """Resolve the configured embedding model and wrap it (nothing is loaded yet)."""
-    from .models import resolve_embedder
+    from ..models import resolve_embedder
 
     resolved = resolve_embedder(settings)
     return SentenceTransformerEmbedder(

@@ -10,7 +10,7 @@ once iteration has finished, ``generation.stats`` holds token counts and timings
 
 The llama.cpp model is loaded lazily on first use, once. A GGUF with ``tokenizer.chat_template``
 in its metadata is prompted through that template; one without (a base model such as the bundled
-Gemma 3 270M) gets the document-continuation format of :mod:`assistant.prompting`.
+Gemma 3 270M) gets the document-continuation format of :mod:`assistant.answering.prompting`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import InputError, ModelError
+from ..errors import InputError, ModelError
 from .prompting import Message, render_completion_prompt
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ class LlamaCppChatModel:
         """Stream the answer to ``messages``; see :class:`Generation` for pieces and stats.
 
         Raises :class:`~assistant.errors.InputError` (when iterated) if the prompt leaves no room
-        for an answer; :func:`assistant.prompting.fit_messages` prevents that.
+        for an answer; :func:`assistant.answering.prompting.fit_messages` prevents that.
         """
         counts = TokenCounts()
         return Generation(self._generate(list(messages), max_tokens, list(stop), counts), counts)

@@ -1,4 +1,4 @@
-"""Documents: the Block/Document types, loading by file type, shared text cleaning, plain text.
+"""The Block/Document types, load limits and the text cleaning shared by all loaders.
 
 Every loader returns a :class:`Document` whose blocks are cleaned text units in reading order, each
 with the heading path ("section") that governs it and, for PDFs, its 1-based page. Cleaning is
@@ -7,20 +7,18 @@ characters removed, non-breaking spaces made plain, runs of whitespace collapsed
 ends are joined ("Förder-" + "richtlinie") unless the hyphen belongs to a compound ("KI-Projekte")
 or an elided enumeration ("Forschungs- und Umsetzungsprojekte").
 
-The format loaders live in their own modules: :mod:`assistant.pdf` and :mod:`assistant.markup`
-(Markdown, HTML); plain text is simple enough to stay here.
+The format loaders (:mod:`.pdf`, :mod:`.markup`, :mod:`.plain`) import this module; the dispatcher
+``load_document`` in the package sits above them, so there is no import circle.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal, Sequence
 
-from .errors import DocumentError
+from ..errors import DocumentError
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table"]
 
@@ -91,56 +89,6 @@ def too_much_text(name: str, limits: LoadLimits) -> DocumentError:
 def german_number(value: int) -> str:
     """10000000 → "10.000.000"."""
     return f"{value:,}".replace(",", ".")
-
-
-def load_document(path: Path, source: str | None = None, limits: LoadLimits = DEFAULT_LIMITS) -> Document:
-    """Load and clean one file; raises DocumentError with a specific message when it cannot be read."""
-    # The format loaders build on the types and helpers of this module, so they are imported here.
-    from .markup import load_html, load_markdown
-    from .pdf import load_pdf
-
-    path = Path(path)
-    name = source or path.name
-    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DocumentError(
-            f"{name}: Dateityp {path.suffix or '(ohne Endung)'} wird nicht unterstützt – "
-            f"unterstützt werden {', '.join(sorted(SUPPORTED_SUFFIXES))}."
-        )
-    try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise DocumentError(
-                f"{name}: Die Datei ist {size / 2**20:.0f} MB groß, gelesen werden höchstens "
-                f"{limits.max_bytes / 2**20:.0f} MB – bitte in kleinere Dateien aufteilen."
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(
-            f"{name}: Datei kann nicht gelesen werden ({exc.strerror or exc}) – bitte Pfad und Zugriffsrechte prüfen."
-        ) from exc
-    if not data.strip():
-        raise DocumentError(f"{name}: Die Datei ist leer – bitte eine Fassung mit Inhalt ablegen oder die Datei entfernen.")
-    # A file name may carry control characters; the fallback title must not.
-    stem = tidy(path.stem) or path.stem
-    if kind == "pdf":
-        document = load_pdf(data, name, stem, limits)
-    else:
-        text = decode_text(data, name)
-        if len(text) > limits.max_chars:
-            raise too_much_text(name, limits)
-        loaders: dict[str, Callable[[str, str, str], Document]] = {
-            "markdown": load_markdown,
-            "html": load_html,
-            "text": _load_text,
-        }
-        document = loaders[kind](text, name, stem)
-    if not document.blocks:
-        raise DocumentError(
-            f"{name}: enthält nach der Bereinigung keinen Text (nur Markup, Leerzeilen oder Navigation) – "
-            "bitte den Inhalt prüfen."
-        )
-    return document
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,78 +245,3 @@ def _join_rule(left: str, right: str, vocabulary: Vocabulary | None) -> tuple[bo
             return False, ""
         return True, ""
     return False, ""
-
-
-# --------------------------------------------------------------------------------------------
-# Text decoding (Markdown, HTML, plain text)
-# --------------------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes, name: str) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else a legacy code page.
-
-    Raises DocumentError for binary data. Legacy files are read as CP1252 (a superset of Latin-1 for
-    printable characters) when that decodes cleanly: charset-normalizer guesses CP1250 or even CP1006
-    for short German texts. charset-normalizer decides only when CP1252 cannot decode the bytes.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if _looks_binary(data):
-        raise DocumentError(
-            f"{name}: enthält Binärdaten und ist keine Textdatei – bitte eine Text-, Markdown- oder "
-            "HTML-Datei in UTF-8 ablegen (oder die Datei umbenennen, falls die Endung falsch ist)."
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("latin-1")
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13, 27))
-    return controls > 0.05 * len(sample)
-
-
-# --------------------------------------------------------------------------------------------
-# Plain text
-# --------------------------------------------------------------------------------------------
-
-
-def _load_text(text: str, name: str, stem: str) -> Document:
-    """Paragraphs split at blank lines; a short first line without final punctuation is the title."""
-    paragraphs = [block for block in re.split(r"\n[ \t]*\n", normalize_text(text).replace("\t", " ")) if block.strip()]
-    vocabulary = Vocabulary(paragraphs)
-    title = ""
-    blocks: list[Block] = []
-    if paragraphs:
-        first_line = tidy(paragraphs[0].strip().split("\n", 1)[0])
-        if len(first_line) <= 100 and not first_line.endswith((".", ",", ";", ":", "!", "?")):
-            title = first_line
-            if "\n" not in paragraphs[0].strip():
-                blocks.append(Block(title, "heading", (title,)))
-                paragraphs = paragraphs[1:]
-    for paragraph in paragraphs:
-        lines = [line for line in paragraph.split("\n") if line.strip()]
-        if len(lines) > 1 and all(BULLET.match(line.strip()) or ENUMERATED.match(line.strip()) for line in lines):
-            for line in lines:
-                item = tidy(BULLET.sub("", line.strip(), count=1))
-                if item:
-                    blocks.append(Block(item, "list_item"))
-            continue
-        joined = tidy(join_lines(lines, vocabulary))
-        if joined:
-            blocks.append(Block(joined, "paragraph"))
-    return Document(source=name, title=title or stem, kind="text", blocks=tuple(blocks))

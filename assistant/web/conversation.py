@@ -18,13 +18,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Literal
 
-from .answer import Answer, Mode
-from .errors import AssistantError, IndexStateError
-from .lexical import STOPWORDS
-from .prompting import Message
+from ..answering.answer import Answer, Mode
+from ..errors import AssistantError, IndexStateError
+from ..indexing.lexical import STOPWORDS
+from ..answering.prompting import Message
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 # -- follow-up rewriting ----------------------------------------------------------------------------
 

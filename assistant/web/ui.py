@@ -1,12 +1,12 @@
 """Gradio adapter: the web UI's layout and thin callbacks; all logic lives in pure modules.
 
-* :mod:`assistant.conversation` — follow-up rewriting, per-tab session, streaming a turn, LLM queue
-* :mod:`assistant.presentation` — chat messages, sources panel, documents table, status (escaped)
-* :mod:`assistant.library` — uploads, deletion, re-indexing
-* :mod:`assistant.serving` — document routes, login, host and port checks
+* :mod:`assistant.web.conversation` — follow-up rewriting, per-tab session, streaming a turn, LLM queue
+* :mod:`assistant.web.presentation` — chat messages, sources panel, documents table, status (escaped)
+* :mod:`assistant.web.library` — uploads, deletion, re-indexing
+* :mod:`assistant.web.serving` — document routes, login, host and port checks
 
-Concurrency: every browser tab has its own :class:`~assistant.conversation.Session` in ``gr.State``;
-extractive answers run in parallel, llm answers line up in one :class:`~assistant.conversation.LlmQueue`
+Concurrency: every browser tab has its own :class:`~assistant.web.conversation.Session` in ``gr.State``;
+extractive answers run in parallel, llm answers line up in one :class:`~assistant.web.conversation.LlmQueue`
 (the model serves one request at a time) and show their position; indexing runs in its own Gradio
 queue with one slot, so chatting stays responsive meanwhile.
 """
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import gradio as gr
 
 from .conversation import LlmQueue, Session, answer_turn, stop_turn
-from .errors import AssistantError, ConfigError
-from .ingest import ProgressCallback
+from ..errors import AssistantError, ConfigError
+from ..indexing.ingest import ProgressCallback
 from .library import delete_document, reindex, upload_documents
 from .presentation import (
     LANGUAGES,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
 
-    from .app import App
+    from ..app import App
 
 UPLOAD_TYPES = [".pdf", ".md", ".markdown", ".html", ".htm", ".txt"]
 #: Answers computed at the same time (each holds a worker thread; llm answers still queue for the model).

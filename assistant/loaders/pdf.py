@@ -8,10 +8,10 @@ A text layer has neither paragraphs nor headings. They are rebuilt from line geo
 * headings are short lines set bold or larger than the body text, or short lines that start with a
   section number ("2.2 …", "§ 1 …", "Abschnitt 1 …") after a paragraph break;
 * paragraphs end at vertical gaps, column changes, list markers and short sentence-final lines;
-* hyphenated line ends are joined by :func:`assistant.documents.join_lines`, also across page breaks.
+* hyphenated line ends are joined by :func:`assistant.loaders.base.join_lines`, also across page breaks.
 
 Every pypdf failure (damaged file, encryption, no text layer) becomes a DocumentError naming the file.
-Reading is bounded by :class:`~assistant.documents.LoadLimits` (pages, characters, text fragments,
+Reading is bounded by :class:`~assistant.loaders.base.LoadLimits` (pages, characters, text fragments,
 seconds), checked while pypdf hands over text, so a bomb stops early instead of exhausting memory.
 """
 
@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .documents import (
+from .base import (
     BULLET,
     DEFAULT_LIMITS,
     ENUMERATED,
@@ -43,7 +43,7 @@ from .documents import (
     tidy,
     too_much_text,
 )
-from .errors import DocumentError
+from ..errors import DocumentError
 
 
 @dataclass

@@ -32,16 +32,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .app import App, LazyChatModel, build_app
-from .config import Settings
-from .errors import ConfigError, InputError, ModelError
-from .evaluation import RankingMetrics, first_hit_rank, load_jsonl, percentile
-from .ingest import IGNORED_NAMES
-from .language import detect_language
+from assistant.app import App, LazyChatModel, build_app
+from assistant.config import Settings
+from assistant.errors import ConfigError, InputError, ModelError
+from assistant.evaluation import RankingMetrics, first_hit_rank, load_jsonl, percentile
+from assistant.indexing.ingest import IGNORED_NAMES
+from assistant.text import detect_language
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
-    from .llm import ChatModel
+    from assistant.indexing.embeddings import Embedder
+    from assistant.answering.llm import ChatModel
 
 Progress = Callable[[str], None]
 
@@ -118,7 +118,7 @@ def run_bench(
     with _workdir(options.workdir) as work:
         bench_settings = settings.with_(cache_dir=work / "cache", index_dir=work / "index-cold")
         if embedder is None:
-            from .embeddings import create_embedder
+            from assistant.indexing.embeddings import create_embedder
 
             embedder = create_embedder(settings)  # the model is found through the real cache folder
         with recorder.stage("model_load") as entry:
@@ -229,11 +229,11 @@ def _first_evidence(recorder: _Recorder, app: App, questions: Sequence[str]) -> 
 def _llm(
     recorder: _Recorder, app: App, settings: Settings, chat_model: "ChatModel | None", questions: Sequence[str], max_tokens: int
 ) -> None:
-    from .llm import LlamaCppChatModel
+    from assistant.answering.llm import LlamaCppChatModel
 
     with recorder.stage("llm") as entry:
         if chat_model is None:
-            from .models import resolve_llm
+            from assistant.models import resolve_llm
 
             try:
                 chat_model = LazyChatModel(settings, resolve_llm(settings), None)()
@@ -338,7 +338,7 @@ def _summarise_generations(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _baseline(recorder: _Recorder, corpus: Path, embedder: "Embedder", items: Sequence[dict]) -> None:
-    from .baseline import build_langchain_baseline
+    from benchmarks.baseline import build_langchain_baseline
 
     with recorder.stage("langchain_baseline") as entry:
         try:

@@ -2,7 +2,7 @@
 
 PyPDFLoader (one document per page) and TextLoader, RecursiveCharacterTextSplitter with its usual
 1000/200 setting, and an in-memory Chroma collection in cosine space, embedded with the *same*
-:class:`~assistant.embeddings.Embedder` as our pipeline: documents without titles (a standard pipeline
+:class:`~assistant.indexing.embeddings.Embedder` as our pipeline: documents without titles (a standard pipeline
 has none), queries with the model's query prompt. It indexes the same files our ingest does.
 
 HTML is read raw with TextLoader, tags included: LangChain's HTML loaders need BeautifulSoup,
@@ -22,11 +22,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, DocumentError
-from .ingest import discover
+from assistant.errors import ConfigError, DocumentError
+from assistant.indexing.ingest import discover
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
+    from assistant.indexing.embeddings import Embedder
 
 INSTALL_HINT = "pip install -e '.[bench]'"
 
@@ -141,7 +141,7 @@ def _embeddings_adapter(base: type) -> type:
 
 
 def _ephemeral_client() -> Any:
-    """An in-memory Chroma client with telemetry off, as :func:`assistant.store.open_chroma` sets it."""
+    """An in-memory Chroma client with telemetry off, as :func:`assistant.indexing.store.open_chroma` sets it."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 from typing import Sequence
 
-from .documents import Block, BlockKind, Document, normalize_text, tidy
+from .base import Block, BlockKind, Document, normalize_text, tidy
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, MutableMapp
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from .app import App
-    from .chunking import Chunk
-    from .store import DocumentRecord
+    from ..app import App
+    from ..indexing.chunking import Chunk
+    from ..indexing.store import DocumentRecord
 
 #: For the passage view: text only, no scripts, no external anything.
 HTML_HEADERS = {

@@ -15,16 +15,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Sequence
 from urllib.parse import quote
 
-from .answer import Answer, Citation, distinct_sources
-from .chunking import split_sentences
+from ..answering.answer import Answer, Citation, distinct_sources
+from ..indexing.chunking import split_sentences
 from .conversation import Session, Turn
-from .errors import AssistantError
-from .lexical import STOPWORDS
+from ..errors import AssistantError
+from ..indexing.lexical import STOPWORDS
 
 if TYPE_CHECKING:
-    from .app import App
-    from .retrieval import Hit
-    from .store import DocumentRecord
+    from ..app import App
+    from ..answering.retrieval import Hit
+    from ..indexing.store import DocumentRecord
 
 #: Labels of the UI in both languages; keys are used by the Gradio adapter and the renderers below.
 TEXTS: dict[str, dict[str, str]] = {
@@ -230,7 +230,7 @@ def escape_html(text: str) -> str:
 
 
 def document_url(source: str, *, page: int | None = None, chunk_id: str | None = None) -> str:
-    """Link to a document served by :mod:`assistant.serving`: a PDF at a page, or a text at a passage."""
+    """Link to a document served by :mod:`assistant.web.serving`: a PDF at a page, or a text at a passage."""
     url = "/quelle/" + quote(source, safe="/")
     if chunk_id:
         return f"{url}?chunk={quote(chunk_id, safe='')}#stelle"
@@ -562,7 +562,7 @@ class StatusInfo:
 
 def collect_status(app: "App") -> StatusInfo:
     """Gather the status of an app without loading any model."""
-    from .models import resolve_embedder
+    from ..models import resolve_embedder
 
     embedder = ModelInfo(app.embedder.name, "external", None)
     try:
