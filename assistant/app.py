@@ -7,13 +7,13 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .answering.answer import Answerer, AnswerParams, Mode
+from .answering.answer import Answerer, Mode
 from .config import Settings
 from .indexing.embedding_cache import EmbeddingCache
 from .indexing.embeddings import create_embedder
 from .errors import ModelError
 from .indexing.ingest import Ingestor
-from .answering.retrieval import FusionParams, Retriever
+from .answering.retrieval import Retriever
 from .models import ResolvedModel, resolve_llm
 from .indexing.store import Index
 
@@ -23,10 +23,14 @@ if TYPE_CHECKING:
 
 
 def disable_telemetry() -> None:
-    """Make every library we use stay offline and silent (set before any of them is imported)."""
+    """Make every library we use stay offline and silent (set before any of them is imported).
+
+    The only code that changes ``os.environ``: ``cli.main`` calls it at start-up and ``build_app`` for
+    library use. The Hugging Face offline switches are forced (every model is local, so a hub request
+    could only leak); the other switches keep a value the user set.
+    """
+    os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     for name, value in {
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "ANONYMIZED_TELEMETRY": "False",  # chromadb
@@ -81,17 +85,6 @@ class LazyChatModel:
             return self._model
 
 
-def fusion_params(settings: Settings) -> FusionParams:
-    """Fusion parameters from settings."""
-    return FusionParams(
-        candidates=settings.candidates,
-        dense_weight=settings.dense_weight,
-        bm25_weight=settings.bm25_weight,
-        rrf_k=settings.rrf_k,
-        method="convex" if settings.fusion == "convex" else "rrf",
-    )
-
-
 def build_app(
     settings: Settings,
     *,
@@ -103,16 +96,8 @@ def build_app(
     disable_telemetry()
     embedder = embedder if embedder is not None else create_embedder(settings)
     index = Index(settings.index_dir, client=chroma_client)
-    retriever = Retriever(index, embedder, fusion_params(settings))
-    ingestor = Ingestor(
-        index,
-        embedder,
-        settings.corpus_dir,
-        target_chars=settings.chunk_target_chars,
-        max_chars=settings.chunk_max_chars,
-        batch_size=max(settings.embed_batch_size, 8),
-        cache=embedding_cache(settings, embedder),
-    )
+    retriever = Retriever(index, embedder, settings.fusion_params)
+    ingestor = Ingestor(index, embedder, settings.corpus_dir, settings.ingest_params, embedding_cache(settings, embedder))
     resolved: ResolvedModel | None = None
     if chat_model is not None:
         factory: Callable[[], ChatModel] = lambda: chat_model  # noqa: E731
@@ -126,7 +111,7 @@ def build_app(
         factory = LazyChatModel(settings, resolved, error)
         # The bundled model is a base model that gets facts wrong: it must never be the default voice.
         default_mode = "llm" if resolved is not None and resolved.origin != "bundled" else "extractive"
-    answerer = Answerer(retriever, embedder, factory, default_mode, answer_params(settings))
+    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params)
     return App(settings, embedder, index, retriever, ingestor, answerer, resolved)
 
 
@@ -140,12 +125,3 @@ def embedding_cache(settings: Settings, embedder: "Embedder") -> EmbeddingCache 
         return None
     return EmbeddingCache(settings.cache_dir / "embeddings.sqlite", f"{embedder.name}|max_tokens={settings.embed_max_tokens}")
 
-
-def answer_params(settings: Settings) -> AnswerParams:
-    """Answer-stage parameters from settings."""
-    return AnswerParams(
-        k=settings.top_k,
-        min_evidence=settings.min_evidence,
-        sure_evidence=settings.sure_evidence,
-        max_new_tokens=settings.llm_max_tokens,
-    )

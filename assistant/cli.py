@@ -11,10 +11,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO
 
 from .config import Settings
-from .errors import AssistantError, IndexStateError, InputError
+from .errors import AssistantError, ConfigError, IndexStateError, InputError
+from .messages import DEFAULT_LANGUAGE, Message, text
+
+if TYPE_CHECKING:
+    from .app import App
+
+#: Builds the assistant from settings; ``assistant.app.build_app`` unless a test injects another.
+AppFactory = Callable[[Settings], "App"]
 
 EXAMPLE_QUERY = "Wer ist nach der Förderrichtlinie KI für das Gemeinwohl antragsberechtigt?"
 
@@ -37,13 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", help="Belegstellen suchen (ohne Sprachmodell)")
     search.add_argument("query", nargs="?", help="Suchanfrage oder Frage")
-    search.add_argument("-k", type=int, default=None, help="Anzahl Treffer (Standard: 5)")
+    search.add_argument("-k", type=int, default=None, help=f"Anzahl Treffer (Standard: ASSISTANT_TOP_K, sonst {Settings.top_k})")
     search.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
     search.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
 
     ask = sub.add_parser("ask", help="Frage beantworten, mit geprüften Quellenangaben")
     ask.add_argument("question", nargs="?", help="die Frage")
-    ask.add_argument("-k", type=int, default=None, help="Anzahl Quellen (Standard: 5)")
+    ask.add_argument("-k", type=int, default=None, help=f"Anzahl Quellen (Standard: ASSISTANT_TOP_K, sonst {Settings.top_k})")
     ask.add_argument("--mode", choices=["extractive", "llm"], help="extractive = Belegstellen ohne Sprachmodell; llm = KI-Antwort")
     ask.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe (siehe eval/README.md)")
     ask.add_argument("--questions", type=Path, help="JSONL-Datei mit {id, q} je Zeile")
@@ -51,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="Qualität messen: Suche und Antworten auf einer QA-Datei (dev_qa.jsonl-Format)")
     evaluate.add_argument("questions", type=Path, help="JSONL mit id, q, type, gold, facts")
     evaluate.add_argument("--modes", default="extractive,llm", help="kommagetrennt: extractive,llm (Standard: beide)")
-    evaluate.add_argument("-k", type=int, default=None, help="Quellen je Antwort (Standard: 5)")
+    evaluate.add_argument("-k", type=int, default=None, help=f"Quellen je Antwort (Standard: ASSISTANT_TOP_K, sonst {Settings.top_k})")
     evaluate.add_argument("--out", type=Path, default=Path("eval-report"), help="Ordner für report.json und report.md")
 
     bench = sub.add_parser("bench", help="Geschwindigkeit messen: Indexieren, Suche bis Korpus x10, Sprachmodell, LangChain-Vergleich")
@@ -77,55 +84,58 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``assistant`` console script."""
+def main(argv: Sequence[str] | None = None, *, app_factory: AppFactory | None = None) -> int:
+    """Entry point of the ``assistant`` console script; tests inject ``app_factory`` (fake models)."""
     args = _parser().parse_args(argv)
+    from .app import build_app, disable_telemetry
+
+    disable_telemetry()  # start-up: before any command imports a library that reads the switches
+    language = DEFAULT_LANGUAGE  # until the settings, which choose it, are read
     try:
         settings = Settings.from_env()
-        return _COMMANDS[args.command](settings, args)
+        language = settings.language
+        return _COMMANDS[args.command](settings, args, app_factory or build_app)
     except AssistantError as exc:
-        print(f"Fehler: {exc}", file=sys.stderr)
+        print(text("cli.error", language, message=exc.render(language)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("Abgebrochen. Ein erneuter Aufruf setzt dort fort, wo aufgehört wurde.", file=sys.stderr)
+        print(text("cli.interrupted", language), file=sys.stderr)
         return 130
 
 
-def _setup(settings: Settings, args: argparse.Namespace) -> int:
+def _setup(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .models import fetch_bundled_models
 
     fetch_bundled_models(settings, progress=True, verify=args.verify)
-    print(f"Modelle bereit in {settings.cache_dir / 'models'}")
+    print(text("cli.models_ready", settings.language, folder=settings.cache_dir / "models"))
     return 0
 
 
-def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from .app import build_app
-
+def _ingest(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     app = build_app(settings)
-    with _progress_bars(enabled=not args.quiet) as progress:
+    language = settings.language
+    with _progress_bars(language, enabled=not args.quiet) as progress:
         report = app.ingestor.ingest(
             args.paths or None, prune=not args.no_prune, rebuild=args.rebuild, progress=progress
         )
-    for source, message in sorted(report.failed.items()):
-        print(f"Übersprungen: {message}", file=sys.stderr)
+    for source, reason in sorted(report.failed.items()):
+        print(text("cli.skipped", language, reason=reason), file=sys.stderr)
     for source, original in sorted(report.duplicates.items()):
-        print(f"Übersprungen: {source} ist inhaltsgleich mit dem bereits indexierten {original}.", file=sys.stderr)
-    print(
-        f"{len(report.added)} neu, {len(report.updated)} aktualisiert, {len(report.unchanged)} unverändert, "
-        f"{len(report.removed)} entfernt, {len(report.failed)} fehlerhaft; "
-        f"{report.chunks_embedded} Abschnitte eingebettet, {report.chunks_cached} aus dem Cache, "
-        f"{report.chunks_reused} wiederverwendet "
-        f"in {report.seconds:.1f} s. Index: {app.index.vectors.count()} Abschnitte."
-    )
+        print(text("cli.skipped_duplicate", language, source=source, original=original), file=sys.stderr)
+    print(text(
+        "cli.ingest_summary", language, added=len(report.added), updated=len(report.updated),
+        unchanged=len(report.unchanged), removed=len(report.removed), failed=len(report.failed),
+        embedded=report.chunks_embedded, cached=report.chunks_cached, reused=report.chunks_reused,
+        seconds=report.seconds, total=app.index.chunk_count(),
+    ))
     return 3 if report.failed else 0
 
 
-def _search(settings: Settings, args: argparse.Namespace) -> int:
+def _search(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     if (args.query is None) == (args.questions is None):
-        raise InputError("Bitte genau eines angeben: eine Suchanfrage oder --questions DATEI.jsonl")
+        raise InputError("cli.search_one_of")
     k = _positive_k(args.k, settings)
-    app = _app_with_index(settings)
+    app = _app_with_index(settings, build_app)
     if args.questions is not None:
         for item in read_questions(args.questions):
             hits, seconds = _timed_search(app, item["q"], k)
@@ -135,15 +145,15 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"id": None, "query": args.query, "retrieved": [h.to_json() for h in hits], "timings": {"retrieval_s": seconds}})
     else:
-        _print_hits(hits, seconds, sys.stdout)
+        _print_hits(hits, seconds, sys.stdout, settings.language)
     return 0
 
 
-def _ask(settings: Settings, args: argparse.Namespace) -> int:
+def _ask(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     if (args.question is None) == (args.questions is None):
-        raise InputError("Bitte genau eines angeben: eine Frage oder --questions DATEI.jsonl")
+        raise InputError("cli.ask_one_of")
     k = _positive_k(args.k, settings)
-    app = _app_with_index(settings)
+    app = _app_with_index(settings, build_app)
     if args.questions is not None:
         for item in read_questions(args.questions):
             answer = app.answerer.ask(item["q"], mode=args.mode, k=k)
@@ -153,47 +163,45 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer.to_json())
         return 0
+    language = settings.language
     if answer.notice:
-        print(f"Hinweis: {answer.notice}\n")
+        print(text("cli.notice", language, notice=answer.notice) + "\n")
     print(answer.text)
     if answer.citations:
-        print("\nQuellen:" if answer.language == "de" else "\nSources:")
+        # In the answer's language, like the answer above.
+        print("\n" + text("cli.sources", answer.language))
         for citation in answer.citations:
-            print(f"[{citation.n}] {citation.label()}")
+            print(f"[{citation.n}] {citation.label(answer.language)}")
     t = answer.timings
-    print(f"\n({answer.mode}, Suche {t['retrieval_s']:.2f} s, gesamt {t['total_s']:.2f} s)", file=sys.stderr)
+    timings = text("cli.ask_timings", language, mode=answer.mode, retrieval=t["retrieval_s"], total=t["total_s"])
+    print("\n" + timings, file=sys.stderr)
     return 0
 
 
-def _eval(settings: Settings, args: argparse.Namespace) -> int:
+def _eval(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .evaluation import evaluate_file
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in ("extractive", "llm")]
     if unknown or not modes:
-        raise InputError(f"--modes: unbekannt {', '.join(unknown) or '(leer)'}; erlaubt sind extractive und llm.")
+        raise InputError("cli.unknown_modes", unknown=", ".join(unknown) or Message("cli.empty_value"))
     items = list(read_questions(args.questions))
-    app = _app_with_index(settings, ingest_if_empty=True)
+    app = _app_with_index(settings, build_app, ingest_if_empty=True)
     markdown = evaluate_file(app, items, modes, _positive_k(args.k, settings), args.out, progress=sys.stderr)
     print(markdown)
-    print(f"Bericht: {args.out / 'report.json'}, {args.out / 'report.md'}", file=sys.stderr)
+    print(text("cli.report", settings.language, files=f"{args.out / 'report.json'}, {args.out / 'report.md'}"), file=sys.stderr)
     return 0
 
 
-def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from benchmarks.bench import BenchOptions, run_bench
-
-    shared = settings.home.parent / "shared"
-    questions = args.questions or next(
-        (p for p in (shared / "eval" / "dev_qa.jsonl", settings.home / "benchmarks" / "heldout_qa.jsonl") if p.is_file()),
-        shared / "eval" / "dev_qa.jsonl",
-    )
-    extra = args.extra or (shared / "corpus-extra" if (shared / "corpus-extra").is_dir() else None)
+def _bench(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
+    bench = _import_bench()
+    questions = args.questions or bench.default_questions(settings.home)
+    extra = args.extra or bench.default_extra_dir(settings.home)
     try:
         scales = tuple(int(part) for part in ("1,2" if args.quick else args.scales).split(",") if part.strip())
     except ValueError:
-        raise InputError(f"--scales: kommagetrennte ganze Zahlen erwartet, z. B. 1,3,10 (erhalten: {args.scales!r}).") from None
-    options = BenchOptions(
+        raise InputError("cli.bad_scales", value=args.scales) from None
+    options = bench.BenchOptions(
         questions=questions,
         extra_dir=extra,
         scales=scales,
@@ -204,58 +212,63 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
         llm=not args.no_llm,
     )
     started = time.perf_counter()
-    run_bench(settings, options, args.out, progress=lambda stage: print(f"[{time.perf_counter() - started:6.0f} s] {stage}", file=sys.stderr, flush=True))
+    bench.run_bench(settings, options, args.out, progress=lambda stage: print(f"[{time.perf_counter() - started:6.0f} s] {stage}", file=sys.stderr, flush=True))
     print((args.out / "bench.md").read_text(encoding="utf-8"))
-    print(f"Bericht: {args.out / 'bench.json'}, {args.out / 'bench.md'}", file=sys.stderr)
+    print(text("cli.report", settings.language, files=f"{args.out / 'bench.json'}, {args.out / 'bench.md'}"), file=sys.stderr)
     return 0
 
 
-def _documents(settings: Settings, args: argparse.Namespace) -> int:
+def _import_bench() -> Any:
+    """The ``benchmarks.bench`` module: benchmarks are not part of the product and load only for this command."""
+    try:
+        from benchmarks import bench
+    except ImportError as exc:
+        raise ConfigError("cli.bench_missing", missing=exc.name or str(exc)) from exc
+    return bench
+
+
+def _documents(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .indexing.store import Manifest
 
     manifest = Manifest.load(settings.index_dir / "manifest.json")
+    language = settings.language
     if manifest is None or not manifest.documents:
-        print(f"Keine Dokumente indexiert ({settings.index_dir}). Indexieren mit: assistant ingest")
+        print(text("cli.no_documents", language, folder=settings.index_dir))
         return 0
-    print(f"Embedding-Modell: {manifest.embedder} ({manifest.dimension} Dimensionen)")
+    print(text("cli.embedder", language, name=manifest.embedder, dimension=manifest.dimension))
     for record in sorted(manifest.documents.values(), key=lambda r: r.source):
-        pages = f"{record.pages} S." if record.pages else "–"
-        print(f"{record.source}\t{record.kind}\t{pages}\t{len(record.chunk_ids)} Abschnitte\t{record.indexed_at}\t{record.title}")
+        pages = text("cli.pages", language, pages=record.pages) if record.pages else "–"
+        chunks = text("cli.chunks", language, chunks=len(record.chunk_ids))
+        print(f"{record.source}\t{record.kind}\t{pages}\t{chunks}\t{record.indexed_at}\t{record.title}")
     return 0
 
 
-def _ui(settings: Settings, args: argparse.Namespace) -> int:
-    import os
-
-    from .app import build_app
+def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .errors import IndexMismatchError
     from .web.serving import is_loopback, pick_port, ui_credentials
 
-    credentials = ui_credentials(args.host, os.environ)
+    credentials = ui_credentials(args.host, settings.ui_user, settings.ui_password)
     port = pick_port(args.host, args.port)
     app = build_app(settings)
+    language = settings.language
     if not args.no_ingest:
-        print(f"Wissensbasis prüfen ({settings.corpus_dir}) …", file=sys.stderr)
+        print(text("cli.checking_corpus", language, folder=settings.corpus_dir), file=sys.stderr)
         try:
-            _ingest_with_progress(app)
+            _ingest_with_progress(app, language)
         except IndexStateError as exc:
             if isinstance(exc, IndexMismatchError):
                 raise
             # Another process is indexing right now: the UI can start on the current index anyway.
-            print(f"Hinweis: {exc} Die Oberfläche startet mit dem bisherigen Index.", file=sys.stderr)
+            print(text("cli.ui_with_old_index", language, reason=exc.message), file=sys.stderr)
     if not is_loopback(args.host):
-        print(
-            f"Achtung: Die Oberfläche ist unter {args.host} für andere Rechner im Netz erreichbar (Anmeldung "
-            "erforderlich, Verbindung unverschlüsselt per HTTP). Nur in vertrauenswürdigen Netzen verwenden.",
-            file=sys.stderr,
-        )
+        print(text("cli.network_warning", language, host=args.host), file=sys.stderr)
     from .web.ui import serve
 
     serve(app, args.host, port, credentials)
     return 0
 
 
-_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, AppFactory], int]] = {
     "setup": _setup,
     "ingest": _ingest,
     "search": _search,
@@ -273,30 +286,28 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 def _positive_k(k: int | None, settings: Settings) -> int:
     k = k if k is not None else settings.top_k
     if k < 1:
-        raise InputError(f"-k muss mindestens 1 sein (war {k}).")
+        raise InputError("cli.k_too_small", k=k)
     return k
 
 
-def _app_with_index(settings: Settings, ingest_if_empty: bool = False) -> Any:
-    from .app import build_app
-
+def _app_with_index(settings: Settings, build_app: AppFactory, ingest_if_empty: bool = False) -> "App":
     app = build_app(settings)
-    if ingest_if_empty and (app.index.manifest is None or not app.index.manifest.documents):
+    if ingest_if_empty and not app.index.records():
         # A fresh checkout: evaluate the shipped knowledge base rather than stop at an empty index.
-        print(f"Index leer: die Wissensbasis ({settings.corpus_dir}) wird zuerst indexiert …", file=sys.stderr)
-        _ingest_with_progress(app)
-    if app.index.manifest is None or not app.index.manifest.documents:
-        raise IndexStateError(f"Der Index in {settings.index_dir} ist leer. Zuerst indexieren: assistant ingest")
+        print(text("cli.indexing_first", settings.language, folder=settings.corpus_dir), file=sys.stderr)
+        _ingest_with_progress(app, settings.language)
+    if not app.index.records():
+        raise IndexStateError("cli.index_empty", folder=settings.index_dir)
     return app
 
 
-def _ingest_with_progress(app: Any) -> None:
+def _ingest_with_progress(app: Any, language: str) -> None:
     """Bring the index up to date with the corpus, with progress bars and a per-file report on stderr."""
     from .web.library import report_messages
 
-    with _progress_bars(enabled=True) as progress:
+    with _progress_bars(language, enabled=True) as progress:
         report = app.ingestor.ingest(progress=progress)
-    for line in report_messages(report, "de"):
+    for line in report_messages(report, language):
         print(line, file=sys.stderr)
 
 
@@ -305,16 +316,16 @@ def read_questions(path: Path) -> Iterator[dict[str, Any]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: Fragendatei nicht lesbar ({exc}).") from exc
+        raise InputError("cli.questions_unreadable", path=path, error=str(exc)) from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}, Zeile {number}: kein gültiges JSON ({exc.msg}).") from exc
+            raise InputError("cli.questions_bad_json", path=path, line=number, error=exc.msg) from exc
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
-            raise InputError(f'{path}, Zeile {number}: erwartet ein Objekt mit Textfeld "q".')
+            raise InputError("cli.questions_no_q", path=path, line=number)
         item.setdefault("id", str(number))
         yield item
 
@@ -330,25 +341,29 @@ def _print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
-def _print_hits(hits: list[Any], seconds: float, out: TextIO) -> None:
+def _print_hits(hits: list[Any], seconds: float, out: TextIO, language: str) -> None:
     if not hits:
-        print("Keine Treffer.", file=out)
+        print(text("cli.no_hits", language), file=out)
         return
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk
-        page = f", S. {chunk.page}" if chunk.page else ""
+        page = text("answer.page", language, page=chunk.page) if chunk.page else ""
         section = f" — {chunk.section}" if chunk.section else ""
         snippet = " ".join(chunk.text.split())
         snippet = snippet if len(snippet) <= 300 else snippet[:300].rsplit(" ", 1)[0] + " …"
-        print(f"[{number}] {chunk.title}{page}{section}  (Relevanz {hit.score:.2f}, Ähnlichkeit {hit.dense_score:.2f})", file=out)
+        print(text(
+            "cli.hit", language, number=number, title=chunk.title, page=page, section=section,
+            score=hit.score, similarity=hit.dense_score,
+        ), file=out)
         print(f"    {snippet}", file=out)
-    print(f"({len(hits)} Treffer in {seconds:.2f} s)", file=out)
+    print(text("cli.hits_summary", language, count=len(hits), seconds=seconds), file=out)
 
 
 class _progress_bars:
     """tqdm bars on stderr for the ingest stages; a no-op when disabled or not a terminal-friendly run."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, language: str, enabled: bool) -> None:
+        self.language = language
         self.enabled = enabled
         self._bars: dict[str, Any] = {}
 
@@ -357,12 +372,12 @@ class _progress_bars:
             return None
         from tqdm import tqdm
 
-        labels = {"lesen": "Dateien lesen", "einbetten": "Abschnitte einbetten"}
+        from .indexing.ingest import stage_label
 
         def update(stage: str, done: int, total: int) -> None:
             bar = self._bars.get(stage)
             if bar is None:
-                bar = self._bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr)
+                bar = self._bars[stage] = tqdm(total=total, desc=stage_label(stage, self.language), unit="", file=sys.stderr)
             bar.total = total
             bar.n = done
             bar.refresh()

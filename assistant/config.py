@@ -1,6 +1,8 @@
 """Settings: one frozen object, read from ``ASSISTANT_*`` environment variables once in ``main()``.
 
-Every setting has a documented default; :func:`Settings.from_env` validates values and raises
+Every setting has a documented default, declared here and nowhere else: the stages receive parameter
+groups (:class:`FusionParams`, :class:`AnswerParams`, :class:`IngestParams`, ...) that ``Settings``
+builds and that have no defaults of their own. :func:`Settings.from_env` validates values and raises
 :class:`~assistant.errors.ConfigError` naming the variable when one is malformed.
 """
 
@@ -9,9 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from .errors import ConfigError
+from .messages import LANGUAGES
 
 #: The repository root when installed from a checkout (editable install); the working directory otherwise.
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
@@ -26,6 +29,80 @@ def _default_home() -> Path:
 def _default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "beratungsassistent"
+
+
+# -- parameter groups: what each stage receives. Their values come from Settings, which declares every
+# default (see the properties at the end of Settings); the groups deliberately have none of their own.
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds on the work one document may cause, so a hostile file cannot stall or exhaust the machine.
+
+    Reading stops at the first bound reached, with a DocumentError naming it.
+    """
+
+    #: Largest file read at all, in bytes.
+    max_bytes: int
+    #: Most pages of a PDF.
+    max_pages: int
+    #: Most characters of extracted text.
+    max_chars: int
+    #: Most text fragments pypdf may hand over for one PDF (each costs memory, however short).
+    max_fragments: int
+    #: Wall-clock budget for reading one document, in seconds.
+    max_seconds: float
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """Chunk sizes in characters: chunks end at sentence boundaries near ``target_chars``."""
+
+    target_chars: int
+    max_chars: int
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    """What the ingestor needs besides the index and the embedder."""
+
+    chunking: ChunkParams
+    limits: LoadLimits
+    #: Chunks embedded and written to the vector store per step (a crash loses at most one step).
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """How the dense and BM25 rankings are combined; measurements behind the defaults: docs/RETRIEVAL.md."""
+
+    candidates: int
+    dense_weight: float
+    bm25_weight: float
+    #: Factor on ``bm25_weight`` for queries not in German (cross-lingual: BM25 cannot match them).
+    foreign_bm25_factor: float
+    rrf_k: int
+    #: "rrf": weighted reciprocal rank fusion; "convex": weighted sum of cosine and max-normalised BM25.
+    method: Literal["rrf", "convex"]
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """Tunables of the answer stage; calibration in docs/ANSWERS.md."""
+
+    k: int
+    #: Refuse when the best hit's cosine similarity to the question is below this.
+    min_evidence: float
+    #: Below this similarity, a German question that names something the corpus never mentions
+    #: ("EXIST-Gründerstipendium", "ZIM", "Kindergeld") is refused: the hits are about something else.
+    sure_evidence: float
+    #: Sentences in an extractive answer (at most).
+    max_sentences: int
+    #: Extractive: drop sentences scoring more than this below the best sentence.
+    sentence_margin: float
+    #: Extractive: weight of the chunk's retrieval rank against the sentence's own similarity.
+    chunk_weight: float
+    max_new_tokens: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +130,19 @@ class Settings:
     #: chunk is ever embedded twice, also across rebuilt or additional indexes. ``0`` switches it off.
     embed_cache: bool = True
 
+    # Reading limits per document: far above any real funding guide, paper or law (the largest in the
+    # corpus has 45 pages), they stop decompression bombs, text bombs and runaway files.
+    #: Largest file read at all, in megabytes.
+    max_file_mb: int = 512
+    #: Most pages of a PDF.
+    max_pages: int = 5000
+    #: Most characters of text extracted from one document (about 5,000 densely printed pages).
+    max_document_chars: int = 10_000_000
+    #: Most text fragments one PDF may hand over (tiny print in millions of pieces is a text bomb).
+    max_pdf_fragments: int = 1_000_000
+    #: Seconds reading one document may take.
+    max_read_seconds: float = 300.0
+
     #: Target chunk size in characters (chunks end at sentence boundaries at or below ``chunk_max_chars``).
     chunk_target_chars: int = 900
     #: Hard upper bound for a chunk in characters (a single longer sentence is split at word boundaries).
@@ -67,6 +157,8 @@ class Settings:
     #: Weight of BM25 in fusion (the dense weight is 1.0); not used for non-German queries, which BM25
     #: over German text cannot match. Tuned on XQuAD-de and the dev set: see docs/RETRIEVAL.md.
     bm25_weight: float = 0.2
+    #: Factor on the BM25 weight for queries not in German; 0 ranks them by the dense retriever alone.
+    foreign_bm25_factor: float = 0.0
     #: Fusion method: "convex" (cosine + weight × max-normalised BM25) or "rrf" (weighted reciprocal rank).
     fusion: str = "convex"
     #: RRF constant k in 1 / (k + rank) (fusion "rrf" only).
@@ -76,6 +168,12 @@ class Settings:
     min_evidence: float = 0.30
     #: Above this similarity a question is answered even if it names something the corpus lacks.
     sure_evidence: float = 0.55
+    #: Extractive answers: most sentences quoted.
+    extractive_max_sentences: int = 4
+    #: Extractive answers: leave out sentences scoring more than this below the best one.
+    extractive_sentence_margin: float = 0.12
+    #: Extractive answers: weight of the chunk's retrieval score against the sentence's own similarity.
+    extractive_chunk_weight: float = 0.3
 
     #: GGUF chat model: a file path. Empty: newest ``models/*.gguf``, then the bundled Gemma 3 270M.
     llm: str = ""
@@ -88,6 +186,11 @@ class Settings:
 
     #: Largest document the web UI accepts for upload, in megabytes.
     upload_max_mb: int = 50
+    #: Login for the web UI; required (both) when ``assistant ui --host`` makes it reachable from the network.
+    ui_user: str = ""
+    ui_password: str = field(default="", repr=False)
+    #: Language of the CLI's messages and errors, and the UI's language at start: "de" or "en".
+    language: str = "de"
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser()
@@ -97,24 +200,80 @@ class Settings:
             value = getattr(self, name)
             object.__setattr__(self, name, Path(value).expanduser() if value else home / sub)
         if self.chunk_target_chars < 100 or self.chunk_max_chars < self.chunk_target_chars:
-            raise ConfigError(
-                "ASSISTANT_CHUNK_TARGET_CHARS must be >= 100 and <= ASSISTANT_CHUNK_MAX_CHARS "
-                f"(got {self.chunk_target_chars} and {self.chunk_max_chars})."
-            )
-        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "upload_max_mb"):
+            raise ConfigError("config.chunk_sizes", target=self.chunk_target_chars, maximum=self.chunk_max_chars)
+        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "upload_max_mb",
+                     "max_file_mb", "max_pages", "max_document_chars", "max_pdf_fragments", "extractive_max_sentences"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"ASSISTANT_{name.upper()} must be a positive integer (got {getattr(self, name)}).")
+                raise ConfigError("config.not_positive", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
         if self.threads < 0:
-            raise ConfigError(f"ASSISTANT_THREADS must be 0 (all cores) or positive (got {self.threads}).")
+            raise ConfigError("config.threads", value=self.threads)
         if self.fusion not in ("convex", "rrf"):
-            raise ConfigError(f"ASSISTANT_FUSION must be 'convex' or 'rrf' (got {self.fusion!r}).")
+            raise ConfigError("config.fusion", value=self.fusion)
         if self.dense_weight < 0 or self.bm25_weight < 0 or self.dense_weight + self.bm25_weight == 0:
-            raise ConfigError("ASSISTANT_DENSE_WEIGHT and ASSISTANT_BM25_WEIGHT must be >= 0 and not both 0.")
+            raise ConfigError("config.weights")
+        if self.max_read_seconds <= 0:
+            raise ConfigError("config.read_seconds", value=self.max_read_seconds)
+        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight"):
+            if getattr(self, name) < 0:
+                raise ConfigError("config.negative", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
+        if self.language not in LANGUAGES:
+            raise ConfigError("config.language", value=self.language)
 
     @property
     def n_threads(self) -> int:
         """Threads to use: the setting, or all available cores."""
         return self.threads or (os.cpu_count() or 1)
+
+    @property
+    def load_limits(self) -> LoadLimits:
+        """What reading one document may cost."""
+        return LoadLimits(
+            max_bytes=self.max_file_mb * 1024 * 1024,
+            max_pages=self.max_pages,
+            max_chars=self.max_document_chars,
+            max_fragments=self.max_pdf_fragments,
+            max_seconds=self.max_read_seconds,
+        )
+
+    @property
+    def chunk_params(self) -> ChunkParams:
+        """Chunk sizes."""
+        return ChunkParams(target_chars=self.chunk_target_chars, max_chars=self.chunk_max_chars)
+
+    @property
+    def ingest_params(self) -> IngestParams:
+        """The ingestor's parameters.
+
+        The ingest batch (chunks embedded and written to the vector store in one step) is
+        ``embed_batch_size`` but at least 8, the floor the assistant has always applied; the embedder
+        itself runs forward passes of ``embed_batch_size``.
+        """
+        return IngestParams(chunking=self.chunk_params, limits=self.load_limits, batch_size=max(self.embed_batch_size, 8))
+
+    @property
+    def fusion_params(self) -> FusionParams:
+        """How retrieval combines its dense and BM25 rankings."""
+        return FusionParams(
+            candidates=self.candidates,
+            dense_weight=self.dense_weight,
+            bm25_weight=self.bm25_weight,
+            foreign_bm25_factor=self.foreign_bm25_factor,
+            rrf_k=self.rrf_k,
+            method="convex" if self.fusion == "convex" else "rrf",
+        )
+
+    @property
+    def answer_params(self) -> AnswerParams:
+        """The answer stage's parameters."""
+        return AnswerParams(
+            k=self.top_k,
+            min_evidence=self.min_evidence,
+            sure_evidence=self.sure_evidence,
+            max_sentences=self.extractive_max_sentences,
+            sentence_margin=self.extractive_sentence_margin,
+            chunk_weight=self.extractive_chunk_weight,
+            max_new_tokens=self.llm_max_tokens,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -142,14 +301,14 @@ def _convert(name: str, type_: Any, raw: str) -> Any:
     if type_name == "bool":
         if raw.strip().lower() in _TRUE | _FALSE:
             return raw.strip().lower() in _TRUE
-        raise ConfigError(f"ASSISTANT_{name.upper()}={raw!r} must be 1 or 0 (true/false, on/off).")
+        raise ConfigError("config.not_bool", variable=f"ASSISTANT_{name.upper()}", value=raw)
     try:
         if "int" in type_name:
             return int(raw)
         if "float" in type_name:
             return float(raw)
     except ValueError:
-        raise ConfigError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {type_name.split()[0]}.") from None
+        raise ConfigError("config.not_a_number", variable=f"ASSISTANT_{name.upper()}", value=raw, kind=type_name.split()[0]) from None
     if "Path" in type_name:
         return Path(raw)
     return raw

@@ -1,17 +1,34 @@
 """Typed errors of the assistant.
 
 Every error a user can cause or fix is an :class:`AssistantError` with a message that says what
-went wrong and how to fix it. The CLI translates them once into a message and an exit code, the UI
-into a visible warning; nothing else catches them.
+went wrong and how to fix it: a message id of :mod:`assistant.messages` and its parameters, so that
+it can be shown in the user's language. The CLI translates them once into a message and an exit
+code, the UI into a visible warning, each rendered with :meth:`AssistantError.render`; nothing else
+catches them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from .messages import DEFAULT_LANGUAGE, Message
+
 
 class AssistantError(Exception):
-    """Base class: an error with a user-facing message (German or English, plain text)."""
+    """Base class: an error with a user-facing message, e.g. ``DocumentError("doc.empty", name=name)``.
+
+    ``str(error)`` is the German text (the default language); :meth:`render` gives any language.
+    """
 
     exit_code = 1
+
+    def __init__(self, msg_id: str, /, **params: Any) -> None:
+        self.message = Message(msg_id, **params)
+        super().__init__(self.message.render())
+
+    def render(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """The message in ``language``."""
+        return self.message.render(language)
 
 
 class ConfigError(AssistantError):

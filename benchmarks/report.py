@@ -1,6 +1,6 @@
 """Write docs/BENCHMARKS.md from the result files of the benchmark runs (no number is typed in by hand).
 
-    .venv/bin/python benchmarks/report.py [--results docs/benchmarks] [--out docs/BENCHMARKS.md]
+    .venv/bin/python -m benchmarks.report [--results docs/benchmarks] [--out docs/BENCHMARKS.md]
 
 Reads what the commands listed under "Reproduce" wrote into the results folder; a missing result
 becomes a note with the command that produces it.
@@ -18,15 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "bench": ".venv/bin/assistant bench --out docs/benchmarks",
     "eval": ".venv/bin/assistant eval ../shared/eval/dev_qa.jsonl --out docs/benchmarks/eval",
-    "xquad-gemma": ".venv/bin/python benchmarks/retrieval.py xquad --json docs/benchmarks/xquad-embeddinggemma.json",
-    "xquad-minilm": "ASSISTANT_EMBEDDER=minilm .venv/bin/python benchmarks/retrieval.py xquad --json docs/benchmarks/xquad-minilm.json",
-    "dev": ".venv/bin/python benchmarks/retrieval.py dev --grid --json docs/benchmarks/dev-retrieval.json",
-    "chunks": ".venv/bin/python benchmarks/retrieval.py chunks --sizes 600,900,1200 --json docs/benchmarks/chunks.json",
-    "concurrency": ".venv/bin/python benchmarks/concurrency.py --out docs/benchmarks/concurrency.json",
+    "xquad-gemma": ".venv/bin/python -m benchmarks.retrieval xquad --json docs/benchmarks/xquad-embeddinggemma.json",
+    "xquad-minilm": "ASSISTANT_EMBEDDER=minilm .venv/bin/python -m benchmarks.retrieval xquad --json docs/benchmarks/xquad-minilm.json",
+    "dev": ".venv/bin/python -m benchmarks.retrieval dev --grid --json docs/benchmarks/dev-retrieval.json",
+    "chunks": ".venv/bin/python -m benchmarks.retrieval chunks --sizes 600,900,1200 --json docs/benchmarks/chunks.json",
+    "concurrency": ".venv/bin/python -m benchmarks.concurrency --out docs/benchmarks/concurrency.json",
     "backends": "bash benchmarks/embedder_backends/run_torch_variants.sh  # and the other run_*.sh there; see its README",
     "k-sweep": "for k in 3 5 8; do .venv/bin/assistant eval ../shared/eval/dev_qa.jsonl --modes extractive -k $k --out /tmp/k$k; done  # and benchmarks/heldout_qa.jsonl; copy report.json to docs/benchmarks/k-sweep/",
     "heldout": ".venv/bin/assistant eval benchmarks/heldout_qa.jsonl --modes extractive --out /tmp/heldout  # copy report.json to docs/benchmarks/heldout/",
-    "report": ".venv/bin/python benchmarks/report.py",
+    "report": ".venv/bin/python -m benchmarks.report",
 }
 
 #: Rows of the retrieval tables that the comparison needs, by the start of their label.

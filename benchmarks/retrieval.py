@@ -1,8 +1,10 @@
 """Retrieval quality: dev questions over the default corpus, and XQuAD-de paragraph retrieval.
 
-    .venv/bin/python benchmarks/retrieval.py dev    [--questions ../shared/eval/dev_qa.jsonl] [--grid]
-    .venv/bin/python benchmarks/retrieval.py xquad  [--xquad-dir ../shared/eval/xquad] [--grid]
-    .venv/bin/python benchmarks/retrieval.py chunks [--sizes 600,900,1200]   (dev metrics per chunk size)
+    .venv/bin/python -m benchmarks.retrieval dev    [--questions ../shared/eval/dev_qa.jsonl] [--grid]
+    .venv/bin/python -m benchmarks.retrieval xquad  [--xquad-dir ../shared/eval/xquad] [--grid]
+    .venv/bin/python -m benchmarks.retrieval chunks [--sizes 600,900,1200]   (dev metrics per chunk size)
+
+Run from the repository root; the defaults shown read the shared evaluation data (benchmarks/data.py).
 
 Every mode also writes its tables as JSON with ``--json PATH`` (read by benchmarks/report.py).
 
@@ -16,21 +18,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from assistant.answering.retrieval import fuse
+from assistant.app import App, build_app
+from assistant.config import FusionParams, Settings
+from assistant.evaluation import RankingMetrics, first_hit_rank, is_hit, load_jsonl
+from assistant.text import detect_language
+from benchmarks.data import HELDOUT_QUESTIONS, SHARED, load_xquad
 
-from assistant.app import App, build_app, fusion_params  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import RankingMetrics, first_hit_rank, is_hit, load_jsonl, load_xquad  # noqa: E402
-from assistant.text import detect_language  # noqa: E402
-from assistant.answering.retrieval import FusionParams, fuse  # noqa: E402
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+EVAL = SHARED / "eval"
 Ranking = tuple[list, list, object]  # dense hits, keyword hits, query vector
 
 
@@ -53,23 +54,28 @@ def ranked_keys(app: App, ranking: Ranking, params: FusionParams, bm25_weight: f
     return keys[:k]
 
 
+def _fusion(**values: object) -> FusionParams:
+    """The default fusion parameters with ``values`` changed (the comparison configurations start from them)."""
+    return replace(Settings().fusion_params, **values)  # type: ignore[arg-type]
+
+
 def configurations(base: FusionParams, grid: bool) -> list[tuple[str, FusionParams, float]]:
     """(label, params, bm25 factor for non-German queries)."""
     configs = [
-        ("BM25 only", FusionParams(dense_weight=0.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
-        ("dense only", FusionParams(dense_weight=1.0, bm25_weight=0.0, candidates=base.candidates, rrf_k=base.rrf_k), 0.0),
-        ("hybrid, equal RRF (naive)", FusionParams(dense_weight=1.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
+        ("BM25 only", _fusion(dense_weight=0.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
+        ("dense only", _fusion(dense_weight=1.0, bm25_weight=0.0, candidates=base.candidates, rrf_k=base.rrf_k), 0.0),
+        ("hybrid, equal RRF (naive)", _fusion(dense_weight=1.0, bm25_weight=1.0, candidates=base.candidates, rrf_k=base.rrf_k), 1.0),
         (f"hybrid (configured: bm25 {base.bm25_weight}, k {base.rrf_k}, non-German x{base.foreign_bm25_factor})", base, base.foreign_bm25_factor),
     ]
     if grid:
         for weight in (0.2, 0.3, 0.5, 0.7, 1.0):
             for rrf_k in (10, 60):
                 for foreign in (0.0, 0.3):
-                    p = FusionParams(candidates=base.candidates, dense_weight=1.0, bm25_weight=weight, rrf_k=rrf_k, foreign_bm25_factor=foreign)
+                    p = _fusion(candidates=base.candidates, dense_weight=1.0, bm25_weight=weight, rrf_k=rrf_k, foreign_bm25_factor=foreign)
                     configs.append((f"grid rrf bm25 {weight} k {rrf_k} non-German x{foreign}", p, foreign))
         for weight in (0.1, 0.2, 0.3, 0.5):
             for foreign in (0.0, 0.5):
-                p = FusionParams(candidates=base.candidates, bm25_weight=weight, foreign_bm25_factor=foreign, method="convex")
+                p = _fusion(candidates=base.candidates, bm25_weight=weight, foreign_bm25_factor=foreign, method="convex")
                 configs.append((f"grid convex bm25 {weight} non-German x{foreign}", p, foreign))
     return configs
 
@@ -105,11 +111,11 @@ def run_dev(args: argparse.Namespace, settings: Settings, title: str = "") -> No
         rankings,
         lambda i, texts: first_hit_rank(texts, items[i]["gold"]),
         lambda hit: hit.chunk.text,
-        fusion_params(settings),
+        settings.fusion_params,
         args.grid,
     )
     for i, q in enumerate(items):
-        texts = ranked_keys(app, rankings[i], fusion_params(settings), settings.bm25_weight if detect_language(q["q"]) == "de" else 0.0, lambda h: h.chunk.text, 5)
+        texts = ranked_keys(app, rankings[i], settings.fusion_params, settings.bm25_weight if detect_language(q["q"]) == "de" else 0.0, lambda h: h.chunk.text, 5)
         if not any(is_hit(t, q["gold"]) for t in texts):
             print(f"  miss@5: {q['id']} {q['q']}")
 
@@ -139,7 +145,7 @@ def run_xquad(args: argparse.Namespace, settings: Settings) -> None:
                 rankings,
                 lambda i, found, items=items: (found.index(items[i].paragraph) + 1) if items[i].paragraph in found else None,
                 paragraph_of,
-                fusion_params(settings),
+                settings.fusion_params,
                 args.grid,
             )
 
@@ -189,9 +195,9 @@ def run_calibrate(args: argparse.Namespace, settings: Settings) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["dev", "xquad", "chunks", "calibrate"])
-    parser.add_argument("--calibration", type=Path, nargs="+", default=[SHARED / "dev_qa.jsonl", Path(__file__).with_name("heldout_qa.jsonl")])
-    parser.add_argument("--questions", type=Path, default=SHARED / "dev_qa.jsonl")
-    parser.add_argument("--xquad-dir", type=Path, default=SHARED / "xquad")
+    parser.add_argument("--calibration", type=Path, nargs="+", default=[EVAL / "dev_qa.jsonl", HELDOUT_QUESTIONS])
+    parser.add_argument("--questions", type=Path, default=EVAL / "dev_qa.jsonl")
+    parser.add_argument("--xquad-dir", type=Path, default=EVAL / "xquad")
     parser.add_argument("--grid", action="store_true", help="also evaluate a grid of fusion weights")
     parser.add_argument("--sizes", default="600,900,1200", help="chunk target sizes in characters (mode chunks)")
     parser.add_argument("--json", type=Path, help="also write the tables to this JSON file")

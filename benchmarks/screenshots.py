@@ -1,6 +1,6 @@
 """Screenshots of the chat, the sources panel and the documents tab for docs/ (real models, real index).
 
-    .venv/bin/python benchmarks/screenshots.py   # needs /usr/bin/chromium and the playwright package
+    .venv/bin/python -m benchmarks.screenshots   # needs /usr/bin/chromium and the playwright package
 
 Starts the UI on a free localhost port over the configured index, asks the README's example question
 and writes docs/screenshot-chat.png, docs/screenshot-sources.png and docs/screenshot-documents.png.
@@ -9,20 +9,17 @@ and writes docs/screenshot-chat.png, docs/screenshot-sources.png and docs/screen
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import uvicorn
+from playwright.sync_api import sync_playwright
 
-import uvicorn  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from assistant.app import build_app  # noqa: E402
-from assistant.cli import EXAMPLE_QUERY  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.web.ui import create_server  # noqa: E402
+from assistant.app import build_app
+from assistant.cli import EXAMPLE_QUERY
+from assistant.config import Settings
+from assistant.web.ui import create_server
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]

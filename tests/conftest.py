@@ -1,4 +1,4 @@
-"""Shared fixtures: settings in a temp dir, an app with the deterministic fake embedder, an offline guard."""
+"""Shared fixtures: settings in a temp dir, an app with the deterministic fake embedder, the CLI, an offline guard."""
 
 from __future__ import annotations
 
@@ -27,6 +27,37 @@ def embedder() -> HashEmbedder:
 @pytest.fixture
 def app(settings: Settings, embedder: HashEmbedder) -> App:
     return build_app(settings, embedder=embedder)
+
+
+class Cli:
+    """Runs ``assistant`` commands in this process against the project folder ``home``.
+
+    ``ASSISTANT_HOME`` and ``ASSISTANT_CACHE_DIR`` point into ``home`` (restored after the test); every
+    app a command builds gets a fresh :class:`HashEmbedder` of ``dimension`` instead of the real model.
+    """
+
+    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch, dimension: int = 64) -> None:
+        self.home = home
+        self.dimension = dimension
+        self._monkeypatch = monkeypatch
+        self.env(home=home, cache_dir=home / "cache")
+
+    def env(self, **settings: object) -> None:
+        """Set settings for the following commands the way a user does: as ``ASSISTANT_*`` variables."""
+        for name, value in settings.items():
+            self._monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(value))
+
+    def __call__(self, *argv: str) -> int:
+        """Run one command; its exit code."""
+        from assistant.cli import main
+
+        return main(list(argv), app_factory=lambda settings: build_app(settings, embedder=HashEmbedder(self.dimension)))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The command line with its project folder in ``tmp_path`` and the hash embedder (see :class:`Cli`)."""
+    return Cli(tmp_path, monkeypatch)
 
 
 # -- offline guard ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.indexing.lexical import STOPWORDS
+from assistant.text import STOPWORDS
 
 _WORD = re.compile(r"\w+")
 

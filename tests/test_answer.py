@@ -126,7 +126,7 @@ def test_english_question_gets_english_frame(corpus: Settings) -> None:
 def test_context_budget_trims_sources_never_the_question(corpus: Settings) -> None:
     question = "Wer ist antragsberechtigt und wie hoch ist die Zuwendung?"
     app, model = _app(corpus, "Antragsberechtigt sind juristische Personen [1].", context_window=500)
-    app.answerer.params = app.answerer.params.__class__(k=5, min_evidence=0.15, max_new_tokens=380)
+    app.answerer.params = corpus.with_(llm_max_tokens=380).answer_params
     answer = app.answerer.ask(question, mode="llm")
     assert model is not None
     messages = model.prompts[0]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.baseline import BaselineIndex, build_langchain_baseline
 from assistant.errors import ConfigError
+from benchmarks.baseline import BaselineIndex, build_langchain_baseline
 from tests.fakes import HashEmbedder
 from tests.pdf_factory import make_pdf
 

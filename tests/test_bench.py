@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks.bench import BenchOptions, grow_corpus, run_bench
+import benchmarks
+from assistant.cli import main
 from assistant.config import Settings
-from assistant.errors import InputError, ModelError
+from assistant.errors import ConfigError, InputError, ModelError
+from benchmarks.bench import BenchOptions, default_extra_dir, default_questions, grow_corpus, run_bench
+from benchmarks.data import HELDOUT_QUESTIONS
 from tests.fakes import HashEmbedder, ScriptedChatModel
 
 DOCS = {
@@ -102,6 +106,26 @@ def test_options_are_validated(tmp_path: Path) -> None:
     (tmp_path / "q.jsonl").write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match="muss 1 enthalten"):
         BenchOptions(questions=tmp_path / "q.jsonl", scales=(2, 4))
+
+
+def test_data_defaults_to_the_shared_folder_next_to_home(tmp_path: Path) -> None:
+    home = tmp_path / "checkout"
+    home.mkdir()
+    assert default_questions(home) == HELDOUT_QUESTIONS and default_extra_dir(home) is None
+    dev = tmp_path / "shared" / "eval" / "dev_qa.jsonl"
+    dev.parent.mkdir(parents=True)
+    dev.write_text("{}\n", encoding="utf-8")
+    (tmp_path / "shared" / "corpus-extra").mkdir()
+    assert default_questions(home) == dev and default_extra_dir(home) == tmp_path / "shared" / "corpus-extra"
+
+
+def test_bench_command_names_the_extra_when_the_benchmarks_cannot_be_imported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delattr(benchmarks, "bench")
+    monkeypatch.setitem(sys.modules, "benchmarks.bench", None)  # makes the import raise ImportError
+    assert main(["bench", "--quick"]) == ConfigError.exit_code
+    assert 'pip install -e ".[bench]"' in capsys.readouterr().err
 
 
 @pytest.mark.slow

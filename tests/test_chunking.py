@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.indexing.chunking import chunk_document, split_sentences
+from assistant.config import ChunkParams
+from assistant.indexing.chunking import chunk_document
 from assistant.loaders.base import Block, Document
+from assistant.text import split_sentences
 
 
 def _doc(blocks: list[Block], title: str = "Richtlinie") -> Document:
@@ -62,7 +64,7 @@ def test_id_follows_the_embedding_input_not_the_section() -> None:
 def test_long_paragraph_is_cut_at_sentence_ends_only() -> None:
     sentences = [f"Satz Nummer {i} beschreibt eine Fördervoraussetzung im Detail." for i in range(60)]
     blocks = [Block(" ".join(sentences), "paragraph", ("A",), 1)]
-    chunks = chunk_document(_doc(blocks), target_chars=300, max_chars=500)
+    chunks = chunk_document(_doc(blocks), ChunkParams(target_chars=300, max_chars=500))
     assert len(chunks) > 3
     for chunk in chunks:
         assert len(chunk.text) <= 500
@@ -73,7 +75,7 @@ def test_long_paragraph_is_cut_at_sentence_ends_only() -> None:
 
 def test_single_overlong_sentence_is_split_at_words() -> None:
     blocks = [Block(" ".join(["Wort"] * 400), "paragraph", (), None)]
-    chunks = chunk_document(_doc(blocks), target_chars=200, max_chars=300)
+    chunks = chunk_document(_doc(blocks), ChunkParams(target_chars=200, max_chars=300))
     assert all(len(c.text) <= 300 for c in chunks)
     assert sum(c.text.count("Wort") for c in chunks) == 400
     assert all(c.page is None for c in chunks)
@@ -95,7 +97,7 @@ def test_small_tail_is_merged_into_previous_chunk() -> None:
         Block("B" * 80 + ".", "paragraph", ("S",), 1),
         Block("Kurz.", "paragraph", ("S",), 1),
     ]
-    chunks = chunk_document(_doc(blocks), target_chars=100, max_chars=200)
+    chunks = chunk_document(_doc(blocks), ChunkParams(target_chars=100, max_chars=200))
     assert [c.text[-5:] for c in chunks] == ["AAAA.", "Kurz."]
     assert chunks[-1].text.startswith("S\nB") and chunks[-1].text.count("S\n") == 1
 
@@ -116,7 +118,7 @@ def test_repeated_identical_text_in_one_section_gets_distinct_ids() -> None:
         Block("Y" * 90 + ".", "paragraph", ("S",), 1),
         Block("X" * 90 + ".", "paragraph", ("S",), 1),
     ]
-    chunks = chunk_document(_doc(blocks), target_chars=100, max_chars=150)
+    chunks = chunk_document(_doc(blocks), ChunkParams(target_chars=100, max_chars=150))
     assert len(chunks) == 3 and len({c.id for c in chunks}) == 3
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 import pytest
 
-from assistant import conversation
+from assistant.web import conversation
 from assistant.app import App, build_app
 from assistant.config import Settings
 from assistant.web.conversation import LlmQueue, LlmTicket, Session
@@ -210,9 +210,9 @@ def _ask(ui: ChatUI, run: SessionRun, mode: str, start: threading.Barrier) -> No
         start.wait(DEADLINE)
         run.started = time.perf_counter()
         for update in ui.ask(run.topic.question, mode, run.session):
-            assert update[-1] is run.session
+            assert update[ui.view.session] is run.session
             turn = run.session.turns[-1]
-            run.updates.append((turn.status, turn.queue_position, update[0][-1]["content"]))
+            run.updates.append((turn.status, turn.queue_position, update[ui.view.chatbot][-1]["content"]))
     except BaseException as exc:  # noqa: BLE001 - reported by the test, with the session it hit
         run.error = exc
     finally:
@@ -226,7 +226,7 @@ def _upload(ui: ChatUI, path: Path, run: UploadRun, go: threading.Event) -> None
     try:
         go.wait(DEADLINE)
         run.started = time.perf_counter()
-        run.message = ui.upload([str(path)], "Deutsch", progress=slow_progress)[0]  # type: ignore[arg-type]
+        run.message = ui.upload([str(path)], "Deutsch", progress=slow_progress)[ui.view.library_status]  # type: ignore[arg-type]
     except BaseException as exc:  # noqa: BLE001
         run.error = exc
     finally:
@@ -276,9 +276,16 @@ def _all_past_the_start(runs: list[SessionRun]) -> bool:
     return all(len(run.updates) >= 2 for run in runs)
 
 
+def _ui(app: App) -> ChatUI:
+    """The UI whose callbacks Gradio would run (built: the callbacks update its components)."""
+    ui = ChatUI.for_app(app)
+    ui.build()
+    return ui
+
+
 def _sequential_answers(app: App, mode: str) -> dict[str, tuple[str, list[str]]]:
     """Each question asked alone, one after the other: the answers a concurrent run must reproduce."""
-    ui = ChatUI(app)
+    ui = _ui(app)
     answers = {}
     for topic in TOPICS:
         session = Session()
@@ -342,7 +349,7 @@ def test_eight_llm_sessions_and_an_upload_at_once(settings: Settings, tmp_path: 
     app = _app(settings, model)
     expected = _sequential_answers(app, "llm")
     model.served.clear()
-    ui = ChatUI(app)
+    ui = _ui(app)
     ui.queue = queue = CountingQueue()
 
     runs, uploaded = _run(ui, "llm", _upload_file(tmp_path / "incoming"), hold_model_until=_all_past_the_start)
@@ -370,7 +377,7 @@ def test_eight_extractive_sessions_never_wait_for_the_model(settings: Settings, 
     model = QuotingChatModel()
     app = _app(settings, model)
     expected = _sequential_answers(app, "extractive")
-    ui = ChatUI(app)
+    ui = _ui(app)
     ui.queue = queue = CountingQueue()
     busy = queue.enter()  # another tab's llm answer holds the model for the whole run
 
@@ -391,7 +398,7 @@ def test_the_checks_catch_a_queue_that_lets_everyone_in(settings: Settings) -> N
     """With the line broken, generations overlap and the assertions above would fail."""
     model = QuotingChatModel()
     app = _app(settings, model)
-    ui = ChatUI(app)
+    ui = _ui(app)
     ui.queue = OpenDoorQueue()
     runs, _ = _run(ui, "llm", upload=None)
     assert all(run.error is None and run.session.turns[0].status == "done" for run in runs)
@@ -402,7 +409,7 @@ def test_the_checks_catch_a_queue_that_lets_everyone_in(settings: Settings) -> N
 def test_the_ui_bounds_concurrent_work(settings: Settings) -> None:
     """Memory stays bounded: at most eight answers are computed at once, at most 64 requests wait, one
     indexing run at a time; every other request is refused by Gradio's queue instead of piling up."""
-    blocks = ChatUI(build_app(settings, embedder=HashEmbedder())).build()
+    blocks = ChatUI.for_app(build_app(settings, embedder=HashEmbedder())).build()
     functions = {fn.api_name: fn for fn in blocks.fns.values()}
     assert functions["ask"].concurrency_limit == ANSWER_CONCURRENCY == SESSIONS
     assert {functions[name].concurrency_id for name in ("upload", "delete", "reindex")} == {"ingest"}

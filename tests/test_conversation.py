@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from assistant import conversation
+from assistant.web import conversation
 from assistant.app import App, build_app
 from assistant.config import Settings
 from assistant.web.conversation import (
@@ -154,9 +154,9 @@ def _app(settings: Settings, *replies: str) -> tuple[App, ScriptedChatModel | No
 def test_extractive_turn_and_rewritten_follow_up(settings: Settings) -> None:
     app, _ = _app(settings)
     session = Session()
-    states = [t.status for t in answer_turn(app, session, FIRST, "extractive", LlmQueue())]
+    states = [t.status for t in answer_turn(app.answerer, app.index, session, FIRST, "extractive", LlmQueue())]
     assert states[0] == "searching" and states[-1] == "done"
-    follow = list(answer_turn(app, session, "Und wer ist antragsberechtigt?", "extractive", LlmQueue()))[-1]
+    follow = list(answer_turn(app.answerer, app.index, session, "Und wer ist antragsberechtigt?", "extractive", LlmQueue()))[-1]
     assert follow.rewritten and follow.query.startswith("Wer ist antragsberechtigt (Förderrichtlinie KI")
     assert follow.answer is not None and "Antragsberechtigt sind gemeinnützige" in follow.answer.text
     assert [t.question for t in session.turns] == [FIRST, "Und wer ist antragsberechtigt?"]
@@ -165,8 +165,8 @@ def test_extractive_turn_and_rewritten_follow_up(settings: Settings) -> None:
 def test_llm_turn_streams_drafts_then_the_verified_answer_with_history(settings: Settings) -> None:
     app, model = _app(settings, "Antragsberechtigt sind gemeinnützige Organisationen und Hochschulen [1].")
     session = Session()
-    list(answer_turn(app, session, FIRST, "llm", LlmQueue()))
-    drafts = [t.draft for t in answer_turn(app, session, "Und wer ist antragsberechtigt?", "llm", LlmQueue()) if t.status == "answering"]
+    list(answer_turn(app.answerer, app.index, session, FIRST, "llm", LlmQueue()))
+    drafts = [t.draft for t in answer_turn(app.answerer, app.index, session, "Und wer ist antragsberechtigt?", "llm", LlmQueue()) if t.status == "answering"]
     assert len(drafts) > 2 and drafts[-1].endswith("[1].") and all(b.startswith(a) for a, b in zip(drafts, drafts[1:]))
     final = session.turns[-1]
     assert final.status == "done" and final.answer is not None and final.answer.citations
@@ -179,20 +179,20 @@ def test_llm_turn_streams_drafts_then_the_verified_answer_with_history(settings:
 def test_closing_a_turn_stops_it_and_frees_the_queue(settings: Settings) -> None:
     app, _ = _app(settings, "eins zwei drei vier fünf sechs sieben acht")
     session, queue = Session(), LlmQueue()
-    turns = answer_turn(app, session, FIRST, "llm", queue)
+    turns = answer_turn(app.answerer, app.index, session, FIRST, "llm", queue)
     for turn in turns:
         if turn.status == "answering":
             break
     turns.close()
     assert session.turns[-1].status == "stopped" and session.turns[-1].draft == "eins "
     assert len(queue) == 0
-    assert list(answer_turn(app, session, FIRST, "llm", queue))[-1].status == "done"
+    assert list(answer_turn(app.answerer, app.index, session, FIRST, "llm", queue))[-1].status == "done"
 
 
 def test_stop_request_ends_the_turn_without_further_updates(settings: Settings) -> None:
     app, _ = _app(settings, "eins zwei drei vier fünf sechs sieben acht")
     session, queue = Session(), LlmQueue()
-    turns = answer_turn(app, session, FIRST, "llm", queue)
+    turns = answer_turn(app.answerer, app.index, session, FIRST, "llm", queue)
     seen = []
     for turn in turns:
         seen.append(turn.draft)
@@ -200,7 +200,7 @@ def test_stop_request_ends_the_turn_without_further_updates(settings: Settings) 
             stop_turn(session)  # the stop button, as another callback would
     assert seen[-1] == "eins " and session.turns[-1].status == "stopped"
     assert len(queue) == 0
-    waiting = answer_turn(app, session, FIRST, "llm", queue)
+    waiting = answer_turn(app.answerer, app.index, session, FIRST, "llm", queue)
     other = queue.enter()
     next(waiting)
     stop_turn(session)  # stopping also works while waiting in line
@@ -213,7 +213,7 @@ def test_llm_turn_waits_in_line_and_shows_its_position(settings: Settings, monke
     app, _ = _app(settings, "Antragsberechtigt sind gemeinnützige Organisationen [1].")
     queue = LlmQueue()
     other = queue.enter()  # another tab is generating
-    turns = answer_turn(app, Session(), FIRST, "llm", queue)
+    turns = answer_turn(app.answerer, app.index, Session(), FIRST, "llm", queue)
     assert next(turns).status == "searching"
     queued = next(turns)
     assert queued.status == "queued" and queued.queue_position == 1
@@ -226,25 +226,25 @@ def test_extractive_turn_never_waits_for_the_model(settings: Settings) -> None:
     app, _ = _app(settings, "egal [1].")
     queue = LlmQueue()
     queue.enter()  # the model is busy forever
-    assert list(answer_turn(app, Session(), FIRST, "extractive", queue))[-1].status == "done"
+    assert list(answer_turn(app.answerer, app.index, Session(), FIRST, "extractive", queue))[-1].status == "done"
 
 
 def test_errors_become_visible_turns(settings: Settings) -> None:
     empty = build_app(settings, embedder=HashEmbedder())
-    turn = list(answer_turn(empty, Session(), FIRST, "extractive", LlmQueue()))[-1]
-    assert turn.status == "error" and "Wissensbasis ist leer" in turn.error
+    turn = list(answer_turn(empty.answerer, empty.index, Session(), FIRST, "extractive", LlmQueue()))[-1]
+    assert turn.status == "error" and "Wissensbasis ist leer" in str(turn.error)
     app, _ = _app(settings)  # no chat model: the bundled one is not set up in the temp cache
     queue = LlmQueue()
-    turn = list(answer_turn(app, Session(), FIRST, "llm", queue))[-1]
-    assert turn.status == "error" and "assistant setup" in turn.error
+    turn = list(answer_turn(app.answerer, app.index, Session(), FIRST, "llm", queue))[-1]
+    assert turn.status == "error" and "assistant setup" in str(turn.error)
     assert len(queue) == 0
 
 
 def test_interleaved_sessions_keep_their_own_answers(settings: Settings) -> None:
     app, _ = _app(settings)
     one, two = Session(), Session()
-    a = answer_turn(app, one, "Wer ist antragsberechtigt?", "extractive", LlmQueue())
-    b = answer_turn(app, two, "Was ist der Zuwendungszweck?", "extractive", LlmQueue())
+    a = answer_turn(app.answerer, app.index, one, "Wer ist antragsberechtigt?", "extractive", LlmQueue())
+    b = answer_turn(app.answerer, app.index, two, "Was ist der Zuwendungszweck?", "extractive", LlmQueue())
     next(a), next(b)
     list(b), list(a)
     assert [t.question for t in one.turns] == ["Wer ist antragsberechtigt?"]

@@ -27,6 +27,7 @@ from assistant.errors import IndexStateError
 from assistant.indexing.ingest import file_sha256
 from assistant.indexing.lexical import KeywordIndex
 from assistant.indexing.store import Index, Manifest
+from tests.conftest import Cli
 from tests.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,11 +113,11 @@ def _run_worker(home: Path, mode: str, rng: random.Random | None) -> str:
             break  # finished before the chosen point
         seen.append(line)
         stage, done, total = line.split()[0], int(line.split()[1]), int(line.split()[2])
-        if stage == "lesen" and choice < 0.3:
+        if stage == "read" and choice < 0.3:
             target = rng.randint(0, max(total - 1, 0)) if target is None else target
             if done >= target:
                 delay = rng.uniform(0.0, 0.005)
-        elif stage == "einbetten":
+        elif stage == "embed":
             if target is None or choice < 0.3:
                 target = min(total, rng.randint(0, -(-total // 8)) * 8)  # a batch boundary
                 choice = 1.0
@@ -140,7 +141,7 @@ def _stage(last: str) -> str:
     if last == "start":
         return "opening/reset"
     stage, done, total = last.split()
-    if stage == "lesen":
+    if stage == "read":
         return "reading files"
     return "embedding/storing" if done != total else "finishing (records, prune, orphans, BM25)"
 
@@ -184,6 +185,7 @@ def _check_follow_up(home: Path, corpus_files: set[str]) -> None:
         app.index.close()
 
 
+@pytest.mark.slow  # 20 kills of a real ingest process: about a minute on 2 cores
 def test_sigkill_at_random_moments_leaves_a_consistent_repairable_index(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("CRASH_TEST_SEED", "20260521")))
     home = tmp_path
@@ -254,23 +256,16 @@ def test_damaged_index_is_reported_at_startup_and_rebuild_repairs_it(tmp_path: P
         app.index.close()
 
 
-def test_damaged_index_through_the_cli_names_the_rebuild_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from assistant.cli import main
-
-    settings = _indexed(tmp_path)
+def test_damaged_index_through_the_cli_names_the_rebuild_command(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = _indexed(cli.home)
     _garbage_in_sqlite(settings.index_dir)
-    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder())
-    for name, value in {"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
-                        "ASSISTANT_CHUNK_TARGET_CHARS": "120", "ASSISTANT_CHUNK_MAX_CHARS": "240"}.items():
-        monkeypatch.setenv(name, value)
-    assert main(["search", "Merkblatt"]) == IndexStateError.exit_code
+    cli.env(chunk_target_chars=settings.chunk_target_chars, chunk_max_chars=settings.chunk_max_chars)
+    assert cli("search", "Merkblatt") == IndexStateError.exit_code
     assert "assistant ingest --rebuild" in capsys.readouterr().err
-    assert main(["ingest", "--quiet"]) == IndexStateError.exit_code
+    assert cli("ingest", "--quiet") == IndexStateError.exit_code
     assert "assistant ingest --rebuild" in capsys.readouterr().err
-    assert main(["ingest", "--quiet", "--rebuild"]) == 0
-    assert main(["search", "Thema1 Merkblatt"]) == 0
+    assert cli("ingest", "--quiet", "--rebuild") == 0
+    assert cli("search", "Thema1 Merkblatt") == 0
     assert "Merkblatt 1" in capsys.readouterr().out
 
 

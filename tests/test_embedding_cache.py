@@ -106,5 +106,5 @@ def test_damaged_cache_file_is_set_aside_and_ingest_succeeds(settings: Settings)
 def test_settings_read_the_switch_from_the_environment() -> None:
     assert Settings.from_env({"ASSISTANT_EMBED_CACHE": "0"}).embed_cache is False
     assert Settings.from_env({"ASSISTANT_EMBED_CACHE": "ja"}).embed_cache is True
-    with pytest.raises(ConfigError, match="ASSISTANT_EMBED_CACHE='vielleicht' must be 1 or 0"):
+    with pytest.raises(ConfigError, match="ASSISTANT_EMBED_CACHE='vielleicht' muss 1 oder 0 sein"):
         Settings.from_env({"ASSISTANT_EMBED_CACHE": "vielleicht"})

@@ -41,7 +41,7 @@ class RecordingModel:
 
 
 def embedder_with(model: RecordingModel, **kwargs: Any) -> SentenceTransformerEmbedder:
-    embedder = SentenceTransformerEmbedder(Path("/unused"), "fake@00000000", **kwargs)
+    embedder = SentenceTransformerEmbedder(Path("/unused"), "fake@00000000", batch_size=16, max_tokens=512, threads=1, **kwargs)
     embedder._model = model  # bypass loading: the adapter logic is under test, not the library
     return embedder
 
@@ -86,7 +86,7 @@ def test_empty_input_and_mismatched_titles() -> None:
 def test_nothing_is_loaded_until_first_use(tmp_path: Path) -> None:
     embedder = SentenceTransformerEmbedder(tmp_path / "missing", "x@1", batch_size=4, max_tokens=64, threads=1)
     assert embedder._model is None
-    with pytest.raises(ModelError, match="does not exist"):
+    with pytest.raises(ModelError, match="existiert nicht"):
         embedder.embed_queries(["q"])
 
 

@@ -150,7 +150,7 @@ def test_broken_file_is_reported_and_the_rest_indexed(app: App, settings: Settin
     (settings.corpus_dir / "kaputt.pdf").write_bytes(b"\x00\x01 not a pdf at all")
     report = app.ingestor.ingest()
     assert report.added == ["bienen.txt"]
-    assert list(report.failed) == ["kaputt.pdf"] and "kaputt.pdf" in report.failed["kaputt.pdf"]
+    assert list(report.failed) == ["kaputt.pdf"] and "kaputt.pdf" in str(report.failed["kaputt.pdf"])
 
 
 def test_duplicate_content_under_another_name_is_skipped(app: App, settings: Settings) -> None:
@@ -181,6 +181,18 @@ def test_remove_document(app: App, settings: Settings) -> None:
     vector_ids, keyword_ids = _store_state(app)
     assert vector_ids == keyword_ids == app.index.manifest.chunk_ids()
     assert "bienen.txt" not in app.index.manifest.documents
+
+
+def test_one_writer_at_a_time(app: App, settings: Settings) -> None:
+    """While one writer holds the index (say the UI), another (the CLI) is refused at once, not queued."""
+    _write(settings.corpus_dir, "bienen.txt", BEES)
+    other = build_app(settings, embedder=HashEmbedder())
+    with app.index.writing():
+        with pytest.raises(IndexStateError):
+            other.ingestor.ingest()
+        with pytest.raises(IndexStateError):
+            other.ingestor.remove("bienen.txt")
+    assert other.ingestor.ingest().added == ["bienen.txt"]  # free again once the first writer is done
 
 
 def test_other_embedder_is_refused_until_rebuild(settings: Settings) -> None:

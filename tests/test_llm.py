@@ -26,8 +26,8 @@ from assistant.answering.prompting import (
     fit_messages,
     labels_for,
     render_completion_prompt,
-    sentence_ends,
 )
+from assistant.text import sentence_ends
 
 
 def count_words(text: str) -> int:
@@ -278,10 +278,10 @@ def test_generation_without_counts_counts_pieces_and_close_finishes_it() -> None
 def test_generation_error_ends_measurement_and_propagates() -> None:
     def failing() -> Iterator[str]:
         yield "x"
-        raise InputError("kaputt")
+        raise InputError("prompt.empty_question")
 
     generation = Generation(failing(), clock=FakeClock())
-    with pytest.raises(InputError, match="kaputt"):
+    with pytest.raises(InputError, match="Leere Frage"):
         list(generation)
     assert generation.finished
 
@@ -296,7 +296,7 @@ def test_corrupt_gguf_is_a_model_error(tmp_path: Path) -> None:
     broken = tmp_path / "kaputt.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 64)
     model = LlamaCppChatModel(broken, "kaputt", n_ctx=512, n_threads=1)
-    with pytest.raises(ModelError, match="Cannot load the GGUF model .*kaputt.gguf"):
+    with pytest.raises(ModelError, match="Das GGUF-Modell .*kaputt.gguf lässt sich nicht laden"):
         next(model.stream([{"role": "user", "content": "Hallo"}], max_tokens=4))
 
 

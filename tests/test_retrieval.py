@@ -8,7 +8,7 @@ from assistant.app import App
 from assistant.indexing.chunking import Chunk
 from assistant.config import Settings
 from assistant.text import detect_language
-from assistant.answering.retrieval import FusionParams, Retriever, fuse
+from assistant.answering.retrieval import Retriever, fuse
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class _NoIndex:
 def test_rrf_rewards_agreement_and_respects_weights() -> None:
     dense = [(_chunk("a"), 0.9), (_chunk("b"), 0.8), (_chunk("c"), 0.7)]
     keyword = [("b", 12.0), ("c", 10.0), ("a", 1.0)]
-    params = FusionParams(rrf_k=60, dense_weight=1.0, bm25_weight=1.0, method="rrf")
+    params = Settings(fusion="rrf", rrf_k=60, dense_weight=1.0, bm25_weight=1.0).fusion_params
     hits = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=1.0)  # type: ignore[arg-type]
     assert [h.chunk.id for h in hits] == ["b", "a", "c"]  # ranks 2 + 1 beat 1 + 3 at equal weights
     dense_heavy = fuse(dense, keyword, np.zeros(2), _NoIndex(), 3, params, bm25_weight=0.1)  # type: ignore[arg-type]
@@ -36,7 +36,7 @@ def test_rrf_rewards_agreement_and_respects_weights() -> None:
 
 
 def test_top_ranked_by_both_scores_one() -> None:
-    hits = fuse([(_chunk("a"), 0.9)], [("a", 3.0)], np.zeros(2), _NoIndex(), 1, FusionParams(method="rrf"), 0.5)  # type: ignore[arg-type]
+    hits = fuse([(_chunk("a"), 0.9)], [("a", 3.0)], np.zeros(2), _NoIndex(), 1, Settings(fusion="rrf").fusion_params, 0.5)  # type: ignore[arg-type]
     assert abs(hits[0].score - 1.0) < 1e-9
 
 
@@ -61,16 +61,28 @@ def test_hybrid_search_returns_cited_chunks_with_scores(app: App, settings: Sett
     app.ingestor.ingest()
     hits = app.retriever.search("Wer ist antragsberechtigt?", 2)
     assert hits[0].chunk.text.startswith("Antragsberechtigt")
-    assert hits[0].bm25_score is not None and hits[0].dense_score > hits[-1].dense_score - 1
+    assert hits[0].bm25_score is not None and hits[0].bm25_rank == 1
+    # Scores are ranked: the fused order follows the fused score, and cosine similarities are in [-1, 1].
+    assert hits[0].score >= hits[-1].score and all(-1.0 <= h.dense_score <= 1.0 for h in hits)
     assert hits[0].chunk.source == "a.txt" and hits[0].chunk.page is None
 
 
 def test_bm25_only_hits_get_a_dense_score(app: App, settings: Settings) -> None:
-    _corpus(settings)
+    # Two one-chunk documents that the two retrievers rank differently (with one candidate each).
+    # The fake embedder matches exact words (a wins); BM25 stems inflected forms and counts them (b wins).
+    (settings.corpus_dir / "a.txt").write_text("Bienenstock und Sensoren.", encoding="utf-8")
+    (settings.corpus_dir / "b.txt").write_text("Bienenstöcke, Bienenstöcken, Bienenstöcke: Sensoren, Sensoren, Sensoren.", encoding="utf-8")
     app.ingestor.ingest()
-    retriever = Retriever(app.index, app.embedder, FusionParams(candidates=1, bm25_weight=5.0))
+    retriever = Retriever(app.index, app.embedder, settings.with_(candidates=1, bm25_weight=5.0).fusion_params)
     hits = retriever.search("Bienenstock Sensoren", 3)
-    assert all(isinstance(h.dense_score, float) for h in hits)
+    # One dense candidate, so at least one BM25 hit was not among them: it must still get its cosine.
+    bm25_only = [h for h in hits if h.dense_rank is None]
+    assert len(hits) >= 2 and bm25_only
+    query = app.embedder.embed_queries(["Bienenstock Sensoren"])[0]
+    _, stored = app.index.vectors.get([h.chunk.id for h in bm25_only], with_embeddings=True)
+    assert stored is not None
+    for hit, vector in zip(bm25_only, stored):
+        assert isinstance(hit.dense_score, float) and abs(hit.dense_score - float(vector @ query)) < 1e-5
     ids = [h.chunk.id for h in hits]
     assert len(ids) == len(set(ids))
 
@@ -88,18 +100,17 @@ def test_empty_index_and_blank_query_return_nothing(app: App, tmp_path: Path) ->
 
 
 class _VectorsOnly:
-    """An index stand-in whose store returns fixed vectors for BM25-only chunks."""
+    """An index stand-in that returns fixed vectors for BM25-only chunks."""
 
-    class vectors:  # noqa: N801 - mirrors Index.vectors
-        @staticmethod
-        def get(ids, with_embeddings=False):  # type: ignore[no-untyped-def]
-            return [_chunk(cid) for cid in ids], np.array([[0.5, 0.0]] * len(ids), dtype=np.float32)
+    @staticmethod
+    def chunks(ids, with_embeddings=False):  # type: ignore[no-untyped-def]
+        return [_chunk(cid) for cid in ids], np.array([[0.5, 0.0]] * len(ids), dtype=np.float32)
 
 
 def test_convex_fusion_combines_cosine_and_normalised_bm25() -> None:
     dense = [(_chunk("a"), 0.8), (_chunk("b"), 0.6)]
     keyword = [("c", 10.0), ("b", 5.0)]
-    params = FusionParams(method="convex", dense_weight=1.0, bm25_weight=1.0)
+    params = Settings(fusion="convex", dense_weight=1.0, bm25_weight=1.0).fusion_params
     hits = fuse(dense, keyword, np.array([1.0, 0.0]), _VectorsOnly(), 3, params, 1.0)  # type: ignore[arg-type]
     scores = {h.chunk.id: h.score for h in hits}
     # a: (0.8 + 0) / 2, b: (0.6 + 0.5) / 2, c: (0.5 (fetched cosine) + 1.0) / 2
@@ -121,7 +132,7 @@ def test_chunks_outside_the_manifest_are_never_returned(app: App, settings: Sett
     assert app.index.vectors.query(app.embedder.embed_queries([query])[0], 1)[0][0].id.startswith("orphan")
     listed = app.index.manifest.chunk_ids()
     for candidates in (1, 50):  # with one candidate an orphan would take the only slot
-        retriever = Retriever(app.index, app.embedder, FusionParams(candidates=candidates))
+        retriever = Retriever(app.index, app.embedder, settings.with_(candidates=candidates).fusion_params)
         hits = retriever.search(query, 5)
         assert hits and {h.chunk.id for h in hits} <= listed
         assert hits[0].chunk.text.startswith("Antragsberechtigt")

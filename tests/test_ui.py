@@ -17,6 +17,7 @@ from assistant.indexing.chunking import Chunk
 from assistant.config import Settings
 from assistant.web.conversation import Session, Turn
 from assistant.errors import ConfigError, InputError
+from assistant.messages import Message
 from assistant.web.library import (
     MAX_NAME_CHARS,
     delete_document,
@@ -41,16 +42,15 @@ from assistant.web.presentation import (
     highlight,
     sources_html,
     status_html,
-    texts,
     turn_html,
 )
 from assistant.answering.retrieval import Hit
 from assistant.web.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_credentials
+from tests.conftest import Cli
 from tests.fakes import HashEmbedder
 from tests.pdf_factory import make_pdf
 
 EVIL = '<img src=x onerror="alert(1)"> [klick](javascript:alert(1)) *fett* $$x$$ <script>alert(2)</script>'
-DE = texts("de")
 
 
 def _chunk(text: str, *, source: str = "richtlinie.pdf", page: int | None = 2, section: str = "3 Empfänger",
@@ -80,7 +80,7 @@ def test_answer_links_only_verified_citations_and_escapes_everything_else() -> N
     chunk = _chunk("Antragsberechtigt sind Vereine.")
     citation = Citation(1, chunk.source, chunk.title, 2, chunk.section, chunk.text, ("Antragsberechtigt sind Vereine.",))
     answer = _answer(f"Belegstellen:\n- „Antragsberechtigt sind Vereine.“ [1]\n- {EVIL} [3]", [citation], [Hit(chunk, 1.0, 0.9)], notice="Hinweis <b>x</b>")
-    rendered = answer_html(answer, 4, DE)
+    rendered = answer_html(answer, 4, "de")
     assert '<a class="cite" href="#quelle-4-1">' in rendered
     assert rendered.count('class="cite"') == 1  # [3] has no source: stays text
     assert _raw_markup(rendered) == [] and "<b>x</b>" not in rendered
@@ -90,20 +90,20 @@ def test_answer_links_only_verified_citations_and_escapes_everything_else() -> N
 
 def test_refusal_looks_like_a_refusal() -> None:
     answer = _answer("Dazu enthält die Wissensbasis keine ausreichenden Informationen.", [], [], refused=True)
-    rendered = answer_html(answer, 1, DE)
+    rendered = answer_html(answer, 1, "de")
     assert 'class="answer refusal"' in rendered and "Keine belegte Antwort" in rendered
-    assert "No sourced answer" in answer_html(answer, 1, texts("en"))
+    assert "No sourced answer" in answer_html(answer, 1, "en")
 
 
 def test_turn_states_render_as_status_lines() -> None:
     turn = Turn("Frage", "Frage", False, "llm", "queued", queue_position=2)
-    assert "Position 2" in turn_html(turn, 1, DE)
+    assert "Position 2" in turn_html(turn, 1, "de")
     turn.status, turn.draft = "answering", "Erster Teil <script>"
-    assert "Erster Teil &lt;script&gt;" in turn_html(turn, 1, DE) and "aria-busy" in turn_html(turn, 1, DE)
+    assert "Erster Teil &lt;script&gt;" in turn_html(turn, 1, "de") and "aria-busy" in turn_html(turn, 1, "de")
     turn.status = "stopped"
-    assert "abgebrochen" in turn_html(turn, 1, DE)
-    turn.status, turn.error = "error", "Modell fehlt <x>"
-    assert 'class="answer error"' in turn_html(turn, 1, DE) and "&lt;x&gt;" in turn_html(turn, 1, DE)
+    assert "abgebrochen" in turn_html(turn, 1, "de")
+    turn.status, turn.error = "error", Message("doc.empty", name="<x>")
+    assert 'class="answer error"' in turn_html(turn, 1, "de") and "&lt;x&gt;" in turn_html(turn, 1, "de")
 
 
 def test_chat_messages_escape_user_input() -> None:
@@ -148,7 +148,7 @@ def test_sources_panel_for_refusal_lists_nearest_sources() -> None:
 def test_sources_panel_placeholders() -> None:
     assert "erscheinen hier" in sources_html(Session())
     assert "werden ermittelt" in sources_html(Session(turns=[Turn("F", "F", False, "llm", "answering")]))
-    assert "keine Quellen" in sources_html(Session(turns=[Turn("F", "F", False, "llm", "error", error="x")]))
+    assert "keine Quellen" in sources_html(Session(turns=[Turn("F", "F", False, "llm", "error", error=Message("ui.empty_index"))]))
     assert "Sources" in sources_html(Session(language="en"))
 
 
@@ -200,7 +200,7 @@ def test_timestamps_and_sizes() -> None:
 
 
 def test_status_reports_models_index_and_help(small_app: App) -> None:
-    info = collect_status(small_app)
+    info = collect_status(small_app.settings, small_app.embedder.name, small_app.llm, small_app.answerer.default_mode, _records(small_app))
     assert info.embedder.name == "hash-4096" and info.embedder.origin == "external"
     assert info.llm is None and info.default_mode == "extractive"
     assert (info.documents, info.pages) == (2, 2) and info.chunks >= 2
@@ -269,6 +269,10 @@ def test_move_to_trash_keeps_the_file_and_ignores_outside_files(tmp_path: Path) 
     assert move_to_trash(outside, corpus) is None and outside.exists()
 
 
+def _upload(app: App, files: list[tuple[Path, str]], **kwargs: object) -> list[str]:
+    return upload_documents(app.ingestor, app.index, files, max_bytes=app.settings.upload_max_mb * 1024 * 1024, **kwargs)  # type: ignore[arg-type]
+
+
 def _temp(tmp_path: Path, name: str, text: str) -> Path:
     folder = tmp_path / "gradio-temp"
     folder.mkdir(exist_ok=True)
@@ -284,7 +288,7 @@ def test_upload_is_answerable_right_after_and_reports_each_file(small_app: App, 
     broken.write_bytes(b"%PDF-1.4 kein echtes pdf")
     bad = _temp(tmp_path, "virus.exe", "x")
     stages: list[str] = []
-    lines = upload_documents(
+    lines = _upload(
         small_app, [(new, "../neu.md"), (dup, "kopie.md"), (broken, "kaputt.pdf"), (bad, "virus.exe")],
         progress=lambda stage, done, total: stages.append(stage),
     )
@@ -292,7 +296,7 @@ def test_upload_is_answerable_right_after_and_reports_each_file(small_app: App, 
     assert lines[1].startswith("✓ ../neu.md: neu indexiert")
     assert "inhaltsgleich mit dem bereits indexierten merkblatt.md" in lines[2]
     assert lines[3].startswith("✗ kaputt.pdf: nicht indexiert")
-    assert {"lesen", "einbetten"} <= set(stages)
+    assert {"read", "embed"} <= set(stages)
     uploads = small_app.settings.corpus_dir / "uploads"
     assert sorted(p.name for p in uploads.iterdir()) == ["neu.md"]  # duplicate and unreadable copies not kept
     assert not any(p.exists() for p in (new, dup, broken, bad))  # temporary uploads removed
@@ -304,23 +308,23 @@ def test_delete_removes_from_both_indexes_and_keeps_the_file(small_app: App) -> 
     index = small_app.index
     assert index.manifest is not None
     ids = set(index.manifest.documents["merkblatt.md"].chunk_ids)
-    message = delete_document(small_app, "merkblatt.md")
+    message = delete_document(small_app.ingestor, small_app.index, "merkblatt.md")
     assert "gelöscht" in message and ".papierkorb" in message
     assert "merkblatt.md" not in index.manifest.documents
     assert not ids & index.vectors.all_ids() and not ids & set(index.keyword().ids)
     assert (small_app.settings.corpus_dir / ".papierkorb" / "merkblatt.md").exists()
-    assert "merkblatt.md" not in reindex(small_app)[0] and "merkblatt.md" not in index.manifest.documents  # not resurrected
+    assert "merkblatt.md" not in reindex(small_app.ingestor)[0] and "merkblatt.md" not in index.manifest.documents  # not resurrected
     with pytest.raises(InputError, match="nicht .mehr. indexiert"):
-        delete_document(small_app, "merkblatt.md")
+        delete_document(small_app.ingestor, small_app.index, "merkblatt.md")
     with pytest.raises(InputError):
-        delete_document(small_app, None)
+        delete_document(small_app.ingestor, small_app.index, None)
 
 
 def test_reindex_summarises(small_app: App) -> None:
     (small_app.settings.corpus_dir / "neu.txt").write_text("Ein neues Dokument über Förderfristen im Herbst.", encoding="utf-8")
-    lines = reindex(small_app, "de")
+    lines = reindex(small_app.ingestor, "de")
     assert lines[0].startswith("1 neu, 0 aktualisiert, 2 unverändert")
-    assert reindex(small_app, "en")[0].startswith("0 new, 0 updated, 3 unchanged")
+    assert reindex(small_app.ingestor, "en")[0].startswith("0 new, 0 updated, 3 unchanged")
 
 
 def _invisible(text: str) -> list[str]:
@@ -336,20 +340,22 @@ def test_upload_and_delete_messages_show_file_names_escaped(small_app: App, tmp_
 
     good = _temp(tmp_path, "a.md", "# Vogelschutz\n\nDer Verein hängt 75 Nistkästen auf.\n")
     bad = _temp(tmp_path, "b.exe", "x")
-    lines = upload_documents(small_app, [(good, "bericht\x1b[31m\u202egpj.md"), (bad, "skript\nexe\u2028.exe")])
+    lines = _upload(small_app, [(good, "bericht\x1b[31m\u202egpj.md"), (bad, "skript\nexe\u2028.exe")])
     assert lines[0].startswith("✗ skript\\x0aexe\\u2028.exe: ") and lines[1].startswith("✓ bericht\\x1b[31m\\u202egpj.md: neu indexiert")
     assert [_invisible(line) for line in lines] == [[], []]
     # A corpus file with a control character in its name: deleting it names the file and its trash copy.
     (small_app.settings.corpus_dir / "alt\x1bname.md").write_text("# Alt\n\nEin altes Merkblatt zur Förderung.\n", encoding="utf-8")
-    reindex(small_app)
+    reindex(small_app.ingestor)
     source = "alt\\x1bname.md"
     assert source in small_app.index.manifest.documents
-    message = delete_document(small_app, source)
+    message = delete_document(small_app.ingestor, small_app.index, source)
     assert _invisible(message) == [] and message.count("alt\\x1bname.md") == 2  # the source and the trashed path
     assert (small_app.settings.corpus_dir / ".papierkorb" / "alt\x1bname.md").exists()
     # The UI shows the same escaped lines (Gradio's temporary file keeps the name the browser sent).
     evil = _temp(tmp_path, "c\x1b]0;x\x07.exe", "x")
-    status_text = ChatUI(small_app).upload([str(evil)], "Deutsch", progress=lambda *a, **k: None)[0]  # type: ignore[arg-type]
+    ui = ChatUI.for_app(small_app)
+    ui.build()
+    status_text = ui.upload([str(evil)], "Deutsch", progress=lambda *a, **k: None)[ui.view.library_status]  # type: ignore[arg-type]
     assert status_text.startswith("✗ c\\x1b]0;x\\x07.exe: ") and _invisible(status_text) == []
 
 
@@ -359,7 +365,7 @@ def test_upload_and_delete_messages_show_file_names_escaped(small_app: App, tmp_
 @pytest.fixture
 def client(small_app: App) -> TestClient:
     server = FastAPI()
-    server.include_router(document_router(small_app))
+    server.include_router(document_router(small_app.index))
     return TestClient(server)
 
 
@@ -415,10 +421,12 @@ def test_basic_auth_protects_everything() -> None:
 def test_credentials_are_required_off_loopback() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
-    assert ui_credentials("127.0.0.1", {}) is None
+    assert ui_credentials("127.0.0.1", "", "") is None
     with pytest.raises(ConfigError, match="ASSISTANT_UI_USER"):
-        ui_credentials("0.0.0.0", {})
-    assert ui_credentials("0.0.0.0", {"ASSISTANT_UI_USER": "a", "ASSISTANT_UI_PASSWORD": "b"}) == ("a", "b")
+        ui_credentials("0.0.0.0", "a", "")
+    assert ui_credentials("0.0.0.0", "a", "b") == ("a", "b")
+    settings = Settings.from_env({"ASSISTANT_UI_USER": "anna", "ASSISTANT_UI_PASSWORD": "geheim"})
+    assert (settings.ui_user, settings.ui_password) == ("anna", "geheim") and "geheim" not in repr(settings)
 
 
 def test_pick_port_refuses_a_busy_port() -> None:
@@ -440,23 +448,21 @@ def test_cli_ui_refuses_network_host_without_credentials(monkeypatch: pytest.Mon
     assert "ASSISTANT_UI_PASSWORD" in capsys.readouterr().err
 
 
-def test_cli_ui_ingests_then_serves_on_loopback(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import assistant.app
+def test_cli_ui_ingests_then_serves_on_loopback(cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import assistant.web.ui
-    from assistant.cli import main
 
-    (settings.corpus_dir / "a.md").write_text("# A\n\nEin Dokument über Förderung und Fristen.", encoding="utf-8")
-    monkeypatch.setenv("ASSISTANT_HOME", str(settings.home))
-    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(settings.cache_dir))
-    real_build = assistant.app.build_app
-    monkeypatch.setattr(assistant.app, "build_app", lambda s: real_build(s, embedder=HashEmbedder()))
+    (cli.home / "corpus").mkdir()
+    (cli.home / "corpus" / "a.md").write_text("# A\n\nEin Dokument über Förderung und Fristen.", encoding="utf-8")
     served: list[tuple] = []
     monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, credentials: served.append((app, host, port, credentials)))
-    assert main(["ui", "--port", str(_free_port())]) == 0
+    assert cli("ui", "--port", str(_free_port())) == 0
     app, host, _, credentials = served[0]
     assert host == "127.0.0.1" and credentials is None
     assert app.index.manifest is not None and "a.md" in app.index.manifest.documents
     assert "1 neu" in capsys.readouterr().err
+    cli.env(ui_user="anna", ui_password="geheim")  # the login comes from the settings
+    assert cli("ui", "--host", "0.0.0.0", "--port", str(_free_port()), "--no-ingest") == 0
+    assert served[1][1] == "0.0.0.0" and served[1][3] == ("anna", "geheim")
 
 
 def _free_port() -> int:
@@ -473,31 +479,31 @@ def test_callbacks_stream_answers_and_manage_documents(small_app: App, tmp_path:
     gr = pytest.importorskip("gradio")
     from assistant.web.ui import ChatUI
 
-    ui = ChatUI(small_app)
+    ui = ChatUI.for_app(small_app)
     assert isinstance(ui.build(), gr.Blocks)
+    v = ui.view
     session = Session()
     updates = list(ui.ask("Wer ist antragsberechtigt?", "extractive", session))
-    chat, panel, query, box, state = updates[-1]
-    assert state is session and session.turns[-1].status == "done"
-    assert updates[0][3] == "" and all(u[3] != "" for u in updates[1:])  # the box is cleared once
-    assert 'class="cite"' in chat[-1]["content"] and 'id="quelle-1-1"' in panel
-    chat, panel, state = ui.stop(session)
-    assert state.turns[-1].status == "done"  # nothing to stop
+    assert updates[-1][v.session] is session and session.turns[-1].status == "done"
+    assert updates[0][v.question] == "" and all(v.question not in u for u in updates[1:])  # the box is cleared once
+    assert 'class="cite"' in updates[-1][v.chatbot][-1]["content"] and 'id="quelle-1-1"' in updates[-1][v.sources]
+    assert ui.stop(session)[v.session].turns[-1].status == "done"  # nothing to stop
     empty = list(ui.ask("   ", "extractive", session))
-    assert len(empty) == 1 and len(session.turns) == 1
-    chat, panel, query, state = ui.new_conversation(session)
-    assert chat == [] and state is session and session.turns == [] and "erscheinen hier" in panel
+    assert empty == [{v.session: session}] and len(session.turns) == 1
+    cleared = ui.new_conversation(session)
+    assert cleared[v.chatbot] == [] and cleared[v.session] is session and session.turns == []
+    assert "erscheinen hier" in cleared[v.sources]
 
     upload = _temp(tmp_path, "neu.md", "# Neu\n\nDie Ehrenamtspauschale beträgt 840 Euro.")
     calls: list[tuple] = []
-    status_text, table, choice, status, cleared = ui.upload([str(upload)], "Deutsch", progress=lambda *a, **k: calls.append(a))
-    assert "neu indexiert" in status_text and cleared is None and calls
-    assert any(row[5] == "uploads/neu.md" for row in table.value["data"])
-    message, table, *_ = ui.delete("uploads/neu.md", "English")
-    assert "deleted" in message and not any(row[5] == "uploads/neu.md" for row in table.value["data"])
-    assert "Please choose" in ui.delete(None, "English")[0]
+    uploaded = ui.upload([str(upload)], "Deutsch", progress=lambda *a, **k: calls.append(a))
+    assert "neu indexiert" in uploaded[v.library_status] and uploaded[v.upload] is None and calls
+    assert any(row[5] == "uploads/neu.md" for row in uploaded[v.table].value["data"])
+    deleted = ui.delete("uploads/neu.md", "English")
+    assert "deleted" in deleted[v.library_status] and not any(row[5] == "uploads/neu.md" for row in deleted[v.table].value["data"])
+    assert "Please choose" in ui.delete(None, "English")[v.library_status]
     relabelled = ui.switch_language("English", session)
-    assert session.language == "en" and relabelled[-1] is session and "Sources" in relabelled[-3]
+    assert session.language == "en" and relabelled[v.session] is session and "Sources" in relabelled[v.sources]
 
 
 def test_server_routes_documents_before_gradio(small_app: App) -> None:

@@ -15,15 +15,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..indexing.chunking import split_sentences
 from ..indexing.lexical import GermanAnalyzer
+from ..messages import text
+from ..text import split_sentences
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
-
-UNVERIFIED = {"de": "(nicht belegt)", "en": "(not supported by the sources)"}
 
 
 def parse_markers(text: str) -> list[int]:
@@ -183,13 +182,13 @@ def verify(
                 marks = "".join(f"[{order.index(n) + 1}]" for n in supported)
                 rendered.append(_attach(plain, marks))
             elif cited:
-                rendered.append(_attach(plain, UNVERIFIED.get(language, UNVERIFIED["en"])))
+                rendered.append(_attach(plain, text("answer.unverified", language)))
             else:
                 rendered.append(plain)
         if rendered:
             out_lines.append(head + " ".join(rendered))
-    text = "\n".join(out_lines).strip()
-    return VerifiedAnswer(text=re.sub(r"\n{3,}", "\n\n", text), sources=tuple(order), sentences=tuple(checks))
+    joined = "\n".join(out_lines).strip()
+    return VerifiedAnswer(text=re.sub(r"\n{3,}", "\n\n", joined), sources=tuple(order), sentences=tuple(checks))
 
 
 def _attach(sentence: str, marks: str) -> str:

@@ -251,18 +251,12 @@ class LlamaCppChatModel:
 
     def _load(self) -> None:
         if not self.path.is_file():
-            raise ModelError(
-                f"GGUF model not found: {self.path}. Set ASSISTANT_LLM to an existing .gguf file "
-                "or remove it to use the bundled model."
-            )
+            raise ModelError("model.gguf_not_found", path=self.path)
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError as exc:
-            raise ModelError(
-                f"llama-cpp-python is not installed or failed to import ({exc}); "
-                "install it with: pip install 'llama-cpp-python>=0.3,<0.4'"
-            ) from exc
+            raise ModelError("model.llama_missing", error=str(exc)) from exc
         _route_llama_logs()
         started = time.perf_counter()
         try:
@@ -276,10 +270,7 @@ class LlamaCppChatModel:
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(
-                f"Cannot load the GGUF model {self.path}: {exc}. The file may be incomplete or not a "
-                "llama.cpp GGUF model; replace it, or point ASSISTANT_LLM to another .gguf file."
-            ) from exc
+            raise ModelError("model.gguf_load_failed", path=self.path, error=str(exc)) from exc
         template = llama.metadata.get("tokenizer.chat_template")
         if template:
             eos_id, bos_id = llama.token_eos(), llama.token_bos()
@@ -323,10 +314,7 @@ class LlamaCppChatModel:
             tokens, stops = self.prompt_tokens(messages, stop)
             room = llama.n_ctx() - len(tokens)
             if room < 1:
-                raise InputError(
-                    f"Prompt zu lang: {len(tokens)} Tokens bei einem Kontextfenster von {llama.n_ctx()}. "
-                    "Bitte die Frage kürzen oder ASSISTANT_LLM_CONTEXT erhöhen."
-                )
+                raise InputError("prompt.too_long", tokens=len(tokens), context_window=llama.n_ctx())
             prompt_length = counts.prompt_tokens = len(tokens)
 
             def count_sampled(input_ids: Any, logits: Any) -> bool:

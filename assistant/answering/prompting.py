@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple, Sequence, TypedDict
 
-from ..indexing.chunking import sentence_ends
 from ..errors import ConfigError, InputError
-from ..text import detect_language
+from ..messages import text
+from ..text import detect_language, sentence_ends
 
 
 class Message(TypedDict):
@@ -55,7 +55,7 @@ def fit_messages(
     context_window: int,
     max_new_tokens: int,
     *,
-    sources_header: str = "Quellen:",
+    sources_header: str = text("answer.sources_header"),
 ) -> FittedPrompt:
     """Build ``[system, *history, user question]`` so that prompt + answer fit the context window.
 
@@ -72,16 +72,13 @@ def fit_messages(
     leaves no room for a prompt.
     """
     if not question.strip():
-        raise InputError("Leere Frage: bitte eine Frage eingeben.")
+        raise InputError("prompt.empty_question")
     for turn in history:
         if turn["role"] not in ("user", "assistant"):
             raise ValueError(f"history may only hold user and assistant turns, got role {turn['role']!r}")
     budget = context_window - max_new_tokens - PROMPT_RESERVE_TOKENS
     if budget <= 0:
-        raise ConfigError(
-            f"ASSISTANT_LLM_MAX_TOKENS ({max_new_tokens}) leaves no room for the prompt in a context "
-            f"window of {context_window} tokens (ASSISTANT_LLM_CONTEXT); lower the first or raise the second."
-        )
+        raise ConfigError("prompt.no_room", max_new_tokens=max_new_tokens, context_window=context_window)
 
     def cost(text: str) -> int:
         return count_tokens(text) + MESSAGE_OVERHEAD_TOKENS
@@ -90,9 +87,8 @@ def fit_messages(
     base = cost(system) + question_cost
     if base > budget:
         raise InputError(
-            f"Frage zu lang: Systemanweisung und Frage brauchen {base} Tokens, für den Prompt sind nur "
-            f"{budget} frei (Kontextfenster {context_window} minus {max_new_tokens} für die Antwort). "
-            "Bitte die Frage kürzen oder ASSISTANT_LLM_CONTEXT erhöhen."
+            "prompt.question_too_long", needed=base, budget=budget, context_window=context_window,
+            max_new_tokens=max_new_tokens,
         )
 
     kept, truncated = _fit_sources(system, sources, sources_header, count_tokens, budget - question_cost)
@@ -178,8 +174,8 @@ class TurnLabels:
     answer: str
 
 
-GERMAN_LABELS = TurnLabels(question="Frage", answer="Antwort")
-ENGLISH_LABELS = TurnLabels(question="Question", answer="Answer")
+GERMAN_LABELS = TurnLabels(question=text("prompt.question_label", "de"), answer=text("prompt.answer_label", "de"))
+ENGLISH_LABELS = TurnLabels(question=text("prompt.question_label", "en"), answer=text("prompt.answer_label", "en"))
 
 def labels_for(messages: Sequence[Message]) -> TurnLabels:
     """German labels when the conversation (user turns) is German, English otherwise."""

@@ -12,10 +12,11 @@ Measurements: docs/RETRIEVAL.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..config import FusionParams
 from ..indexing.chunking import Chunk
 from ..text import detect_language
 
@@ -56,36 +57,22 @@ class Hit:
         }
 
 
-@dataclass(frozen=True)
-class FusionParams:
-    """How the two rankings are combined; see docs/RETRIEVAL.md for the measurements behind defaults."""
-
-    candidates: int = 50
-    dense_weight: float = 1.0
-    bm25_weight: float = 0.2
-    #: Factor on ``bm25_weight`` for queries not in German (cross-lingual: BM25 cannot match them).
-    foreign_bm25_factor: float = 0.0
-    rrf_k: int = 60
-    #: "rrf": weighted reciprocal rank fusion; "convex": weighted sum of cosine and max-normalised BM25.
-    method: Literal["rrf", "convex"] = "convex"
-
-
 class Retriever:
     """Searches an :class:`~assistant.indexing.store.Index` with an :class:`~assistant.indexing.embeddings.Embedder`."""
 
-    def __init__(self, index: "Index", embedder: "Embedder", params: FusionParams | None = None) -> None:
+    def __init__(self, index: "Index", embedder: "Embedder", params: FusionParams) -> None:
         self.index = index
         self.embedder = embedder
-        self.params = params or FusionParams()
+        self.params = params
 
-    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None) -> list[Hit]:
+    def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first; empty when the index is empty.
 
         ``query_vector`` may be passed when the caller has embedded the query already.
         """
         query = query.strip()
         self.index.check_embedder(self.embedder.name, self.embedder.dimension)
-        if not query or self.index.vectors.count() == 0:
+        if not query or self.index.chunk_count() == 0:
             return []
         p = self.params
         if query_vector is None:
@@ -93,12 +80,16 @@ class Retriever:
         # Only chunks of completely indexed documents count (see Index.searchable_ids); fetching as many
         # more candidates as there are other chunks keeps the filter from shortening the ranking.
         listed = self.index.searchable_ids()
-        unlisted = max(0, self.index.vectors.count() - len(listed))
-        dense = [(c, s) for c, s in self.index.vectors.query(query_vector, p.candidates + unlisted) if c.id in listed]
+        unlisted = max(0, self.index.chunk_count() - len(listed))
+        dense = [(c, s) for c, s in self.index.nearest(query_vector, p.candidates + unlisted) if c.id in listed]
         bm25_weight = p.bm25_weight if detect_language(query) == "de" else p.bm25_weight * p.foreign_bm25_factor
         keyword = self.index.keyword().search(query, p.candidates) if bm25_weight > 0 else []
         keyword = [(cid, score) for cid, score in keyword if cid in listed]
         return fuse(dense, keyword, query_vector, self.index, k, p, bm25_weight)
+
+    def knows(self, word: str) -> bool:
+        """Whether the searched documents contain ``word`` at all (its stem or a compound part's)."""
+        return self.index.knows(word)
 
 
 def fuse(
@@ -124,7 +115,7 @@ def fuse(
     def fetch(ids: list[str]) -> None:
         # Found by BM25 only: fetch text and vectors so every hit has a comparable dense score.
         if ids:
-            fetched, vectors = index.vectors.get(ids, with_embeddings=True)
+            fetched, vectors = index.chunks(ids, with_embeddings=True)
             assert vectors is not None
             for chunk, vector in zip(fetched, vectors):
                 chunks[chunk.id] = chunk

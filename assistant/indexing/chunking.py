@@ -14,11 +14,12 @@ Rules, in order of priority:
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from ..config import ChunkParams, Settings
 from ..loaders import Block, Document
+from ..text import split_sentences
 
 SECTION_SEPARATOR = " > "
 
@@ -51,36 +52,6 @@ class Chunk:
         tokens embedded per chunk for no measurable retrieval gain (docs/BENCHMARKS.md).
         """
         return self.title
-
-
-# Abbreviations after which a period does not end a German (or English) sentence.
-_ABBREVIATIONS = {
-    "abs", "art", "bzw", "ca", "dr", "prof", "d", "h", "z", "b", "u", "a", "s", "vgl", "nr", "ggf",
-    "inkl", "zzgl", "usw", "etc", "evtl", "bspw", "sog", "i", "v", "m", "gem", "lit", "buchst", "kap",
-    "abschn", "anh", "mio", "mrd", "max", "min", "st", "str", "tel", "e", "g", "eu", "ff", "f", "hrsg",
-    "jh", "jhd", "o", "ä", "rd", "rn", "sa", "so", "uvm", "vs", "z.b", "d.h", "u.a", "bzgl", "ua",
-}
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+(?=[\"'„“»«(\[]?[A-ZÄÖÜ0-9§])")
-
-
-def sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end in ``text`` (German-aware: not after "z. B.", "Abs.", "3.")."""
-    ends: list[int] = []
-    for match in _SENTENCE_END.finditer(text):
-        last_word = re.search(r"([\wÄÖÜäöüß.]+)[.]$", text[: match.start()].rstrip())
-        if last_word:
-            word = last_word.group(1).rstrip(".").lower()
-            # "z. B.", "Abs.", "3." (ordinal / list number), single letters: not a sentence end.
-            if word in _ABBREVIATIONS or (word.isdigit() and len(word) <= 2) or len(word) == 1:
-                continue
-        ends.append(match.start())
-    return ends
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences without breaking at abbreviations, ordinals or legal references."""
-    bounds = [0, *sentence_ends(text), len(text)]
-    return [part for a, b in zip(bounds, bounds[1:]) if (part := text[a:b].strip())]
 
 
 def _split_words(text: str, max_chars: int) -> Iterator[str]:
@@ -139,8 +110,13 @@ def _groups(blocks: Iterable[Block]) -> Iterator[tuple[tuple[str, ...], int | No
         yield key[0], key[1], group
 
 
-def chunk_document(document: Document, target_chars: int = 900, max_chars: int = 1400) -> list[Chunk]:
-    """Split a document into chunks (see module docstring for the rules)."""
+def chunk_document(document: Document, params: ChunkParams | None = None) -> list[Chunk]:
+    """Split a document into chunks (see module docstring for the rules).
+
+    ``params`` give the sizes (default: those of the default :class:`~assistant.config.Settings`).
+    """
+    params = params or Settings().chunk_params
+    target_chars, max_chars = params.target_chars, params.max_chars
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for section_path, page, blocks in _groups(document.blocks):

@@ -7,7 +7,6 @@ EmbeddingGemma is trained with ``task: search result | query: `` for queries and
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -57,9 +56,10 @@ class SentenceTransformerEmbedder:
         self,
         path: Path,
         name: str,
-        batch_size: int = 16,
-        max_tokens: int = 512,
-        threads: int = 1,
+        *,
+        batch_size: int,
+        max_tokens: int,
+        threads: int,
         progress: bool = False,
         use_titles: bool = True,
     ) -> None:
@@ -82,7 +82,7 @@ class SentenceTransformerEmbedder:
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dimension = getter()
         if not dimension:
-            raise ModelError(f"The embedding model in {self.path} does not declare its output dimension.")
+            raise ModelError("model.no_dimension", path=self.path)
         return int(dimension)
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
@@ -131,28 +131,23 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def _load(self) -> Any:
-        # Must be set before huggingface_hub is imported: it reads them once, at import.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        # The hub's offline switches are set by assistant.app.disable_telemetry() at start-up;
+        # local_files_only keeps this load on disk in any case.
         if not self.path.is_dir():
-            raise ModelError(f"The embedding model folder {self.path} does not exist. Run `assistant setup`.")
+            raise ModelError("model.embedder_folder_missing", path=self.path)
         start = time.perf_counter()
         try:
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ModelError(f"sentence-transformers is not installed ({exc}); reinstall the assistant.") from None
+            raise ModelError("model.st_missing", error=str(exc)) from None
         torch.set_num_threads(max(1, self.threads))
         if not self.progress:
             _silence_transformers_progress()
         try:
             model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
-            raise ModelError(
-                f"Cannot load the embedding model from {self.path}: {exc}. If this is the bundled model, "
-                "delete that folder and re-run `assistant setup`; otherwise check the folder is a complete "
-                "sentence-transformers model."
-            ) from None
+            raise ModelError("model.embedder_load_failed", path=self.path, error=str(exc)) from None
         model.max_seq_length = min(self.max_tokens, model.max_seq_length or self.max_tokens)
         self.load_seconds = time.perf_counter() - start
         return model

@@ -13,18 +13,19 @@ Crash safety by construction:
 * documents whose chunks went missing from Chroma (a damaged or deleted vector store) are read and
   embedded again even though their files are unchanged.
 
+The :class:`~assistant.indexing.store.Index` performs every write and keeps the order within each
+(record before deleting chunks, and so on); the ingestor decides what to write and when.
+
 Hostile files cannot stop a run: every per-file failure, also an unexpected one, is reported for that
-file and the rest are indexed; reading is bounded by :class:`~assistant.loaders.base.LoadLimits`.
+file and the rest are indexed; reading is bounded by :class:`~assistant.config.LoadLimits`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import time
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,8 +34,10 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 import numpy as np
 
 from .chunking import Chunk, chunk_document
-from ..loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, LoadLimits, load_document
-from ..errors import AssistantError, DocumentError, IndexStateError, InputError
+from ..config import IngestParams
+from ..loaders import SUPPORTED_SUFFIXES, load_document
+from ..errors import AssistantError, DocumentError, InputError
+from ..messages import Message
 from .store import DocumentRecord, Index
 
 if TYPE_CHECKING:
@@ -48,8 +51,14 @@ PIPELINE_VERSION = 3
 #: Files in a corpus folder that describe the corpus rather than belong to it.
 IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})
 
-#: progress(stage, done, total): stage is "lesen" (reading files) or "einbetten" (embedding chunks).
+#: progress(stage, done, total): stage is "read" (reading files) or "embed" (embedding chunks).
 ProgressCallback = Callable[[str, int, int], None]
+_STAGE_LABELS = {"read": Message("ingest.stage.read"), "embed": Message("ingest.stage.embed")}
+
+
+def stage_label(stage: str, language: str) -> str:
+    """What the progress bars of the CLI and the UI call a progress ``stage``."""
+    return _STAGE_LABELS[stage].render(language) if stage in _STAGE_LABELS else stage
 
 
 @dataclass
@@ -60,7 +69,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, Message] = field(default_factory=dict)  # source -> why it was not indexed
     duplicates: dict[str, str] = field(default_factory=dict)  # source -> source it duplicates
     chunks_embedded: int = 0  # computed by the model in this run
     chunks_cached: int = 0  # vectors taken from the on-disk embedding cache
@@ -113,12 +122,12 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Path]
         elif path.is_file():
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise InputError(
-                    f"{raw}: Dateityp {path.suffix or '(ohne Endung)'} wird nicht unterstützt "
-                    f"(unterstützt: {', '.join(sorted(SUPPORTED_SUFFIXES))})."
+                    "ingest.unsupported_type", path=raw, suffix=path.suffix or Message("doc.no_suffix"),
+                    supported=", ".join(sorted(SUPPORTED_SUFFIXES)),
                 )
             files.append((path, path.parent))
         else:
-            raise InputError(f"{raw}: Datei oder Ordner nicht gefunden.")
+            raise InputError("ingest.not_found", path=raw)
     return files, folders
 
 
@@ -157,21 +166,15 @@ class Ingestor:
         index: Index,
         embedder: "Embedder",
         corpus_dir: Path,
-        target_chars: int = 900,
-        max_chars: int = 1400,
-        batch_size: int = 32,
-        limits: LoadLimits = DEFAULT_LIMITS,
+        params: IngestParams,
         cache: "EmbeddingCache | None" = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.cache = cache
         self.corpus_dir = corpus_dir.expanduser().resolve()
-        self.target_chars = target_chars
-        self.max_chars = max_chars
-        self.batch_size = batch_size
-        self.limits = limits
-        self.pipeline = f"v{PIPELINE_VERSION}/target={target_chars}/max={max_chars}"
+        self.params = params
+        self.pipeline = f"v{PIPELINE_VERSION}/target={params.chunking.target_chars}/max={params.chunking.max_chars}"
 
     def source_name(self, file: Path, root: Path) -> str:
         """Stable document name: relative to the corpus folder when inside it, else to ``root``.
@@ -201,57 +204,45 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         files, folders = discover(list(paths) if paths else [self.corpus_dir])
-        with self._exclusive():
+        with self.index.writing():
             if rebuild:
                 self.index.reset()
             if self.index.manifest is None:
-                manifest = self.index.ensure_manifest(self.embedder.name, self.embedder.dimension)
+                self.index.ensure_manifest(self.embedder.name, self.embedder.dimension)
             else:
                 # The name carries a fingerprint of the weights: comparing it needs no model load, so an
                 # unchanged corpus is checked in seconds.
                 self.index.check_embedder(self.embedder.name, repairing=True)
-                manifest = self.index.manifest
             incomplete = self.index.verify_chunks()
+            records = self.index.records()
             named = [(file, self.source_name(file, root)) for file, root in files]
             present = {source for _, source in named}
             # Damaged documents outside this run's paths are repaired too (their files are known).
             named += [
-                (Path(manifest.documents[source].path), source)
+                (Path(records[source].path), source)
                 for source in sorted(incomplete - present)
-                if Path(manifest.documents[source].path).is_file()
+                if Path(records[source].path).is_file()
             ]
             pending = self._read(named, incomplete, report, progress)
             self._embed_and_store(pending, report, progress)
             if prune:
                 self._prune(folders, {p for p, _ in files}, report)
-            for source in sorted(self.index.verify_chunks()):
-                # Chunks missing and the file unreadable or gone: the record cannot be trusted any more.
-                self._drop(source)
+            # Chunks still missing and the file unreadable or gone: the record cannot be trusted any more.
+            for source in self.index.drop_incomplete():
                 report.removed.append(source)
-                report.failed.setdefault(
-                    source,
-                    f"{source}: Abschnitte fehlten im Index und die Datei ließ sich nicht erneut lesen – "
-                    "das Dokument wurde aus dem Index entfernt.",
-                )
-            self.index.missing_chunks = 0
-            orphans = self.index.vectors.all_ids() - manifest.chunk_ids()
-            if orphans:
-                self.index.vectors.delete(orphans)
-            if report.changed or orphans or incomplete or not self.index.keyword_path.exists():
-                self.index.rebuild_keyword()
-            else:
-                self.index.keyword()  # checks the stored BM25 ids against the manifest, rebuilds if behind
+                report.failed.setdefault(source, Message("ingest.chunks_lost", source=source))
+            self.index.delete_orphans()
+            self.index.sync_keyword()
         report.seconds = time.perf_counter() - started
         return report
 
     def remove(self, source: str) -> bool:
         """Remove one document from both indexes; False if it was not indexed."""
-        with self._exclusive():
-            manifest = self.index.manifest
-            if manifest is None or source not in manifest.documents:
+        with self.index.writing():
+            if self.index.record(source) is None:
                 return False
-            self._drop(source)
-            self.index.rebuild_keyword()
+            self.index.drop_document(source)
+            self.index.sync_keyword()
             return True
 
     # -- stages -------------------------------------------------------------------------------
@@ -264,22 +255,18 @@ class Ingestor:
         progress: ProgressCallback | None,
     ) -> list[_Pending]:
         """Load and chunk new and changed files; ``incomplete`` sources are re-read even if unchanged."""
-        manifest = self.index.manifest
-        assert manifest is not None
-        by_hash = {record.sha256: (source, Path(record.path)) for source, record in manifest.documents.items()}
+        records = self.index.records()
+        by_hash = {record.sha256: (source, Path(record.path)) for source, record in records.items()}
         claimed: dict[str, Path] = {}  # source -> file, within this run
         pending: list[_Pending] = []
         for done, (file, source) in enumerate(files, start=1):
             if progress:
-                progress("lesen", done - 1, len(files))
-            record = manifest.documents.get(source)
+                progress("read", done - 1, len(files))
+            record = records.get(source)
             try:
                 other = claimed.get(source) or (Path(record.path) if record is not None else None)
                 if other is not None and not _same_file(other, file) and other.exists():
-                    raise DocumentError(
-                        f"{source}: Ein anderes Dokument gleichen Namens ({other}) ist bereits indexiert – "
-                        "bitte eine der beiden Dateien umbenennen."
-                    )
+                    raise DocumentError("ingest.name_taken", source=source, other=other)
                 claimed[source] = file
                 sha = file_sha256(file)
                 if (
@@ -295,20 +282,19 @@ class Ingestor:
                 if original is not None and original[0] != source and original[1].exists():
                     report.duplicates[source] = original[0]
                     continue
-                document = load_document(file, source, self.limits)
-                chunks = chunk_document(document, self.target_chars, self.max_chars)
+                document = load_document(file, source, self.params.limits)
+                chunks = chunk_document(document, self.params.chunking)
                 if not chunks:
-                    raise DocumentError(f"{source}: enthält keinen indexierbaren Text.")
+                    raise DocumentError("ingest.no_chunks", source=source)
             except AssistantError as exc:
-                report.failed[source] = str(exc)
+                report.failed[source] = exc.message
                 continue
             except OSError as exc:
-                report.failed[source] = f"{source}: Datei kann nicht gelesen werden ({exc.strerror or exc})."
+                report.failed[source] = Message("ingest.unreadable", source=source, error=exc.strerror or str(exc))
                 continue
             except Exception as exc:  # noqa: BLE001 - one hostile file must not stop the whole batch
-                report.failed[source] = (
-                    f"{source}: unerwarteter Fehler beim Lesen ({type(exc).__name__}: {exc}) – die Datei wurde "
-                    "übersprungen; bitte prüfen, ob sie sich in einem anderen Programm öffnen lässt."
+                report.failed[source] = Message(
+                    "ingest.unexpected", source=source, error_type=type(exc).__name__, error=str(exc)
                 )
                 continue
             by_hash[sha] = (source, file)
@@ -317,33 +303,32 @@ class Ingestor:
             )
             report.pages += document.pages or 0
         if progress:
-            progress("lesen", len(files), len(files))
+            progress("read", len(files), len(files))
         return pending
 
     def _embed_and_store(self, pending: list[_Pending], report: IngestReport, progress: ProgressCallback | None) -> None:
-        vectors = self.index.vectors
         queue: list[tuple[_Pending, Chunk]] = []  # chunks to embed, across documents (full batches)
         remaining: dict[str, int] = {}  # per document: chunks not yet stored
         reused: dict[str, set[str]] = {}  # per document: chunks whose vectors were stored already
         for item in pending:
-            stored = vectors.existing_ids([c.id for c in item.chunks])
+            stored = self.index.stored_ids([c.id for c in item.chunks])
             reused[item.source] = stored
             missing = [c for c in item.chunks if c.id not in stored]
             report.chunks_reused += len(item.chunks) - len(missing)
             remaining[item.source] = len(missing)
             queue.extend((item, chunk) for chunk in missing)
         if progress:
-            progress("einbetten", 0, len(queue))
+            progress("embed", 0, len(queue))
         for item in pending:
             if remaining[item.source] == 0:
                 self._finish_document(item, reused[item.source], report)
         done = 0
-        for batch in _length_sorted_batches(queue, self.batch_size):
+        for batch in _length_sorted_batches(queue, self.params.batch_size):
             chunks = [chunk for _, chunk in batch]
-            vectors.upsert(chunks, self._vectors(chunks, report))
+            self.index.store_chunks(chunks, self._vectors(chunks, report))
             done += len(batch)
             if progress:
-                progress("einbetten", done, len(queue))
+                progress("embed", done, len(queue))
             for item, _ in batch:
                 remaining[item.source] -= 1
                 if remaining[item.source] == 0:
@@ -367,17 +352,11 @@ class Ingestor:
         return np.stack([np.asarray(v, dtype=np.float32) for v in cached])
 
     def _finish_document(self, item: _Pending, reused_ids: set[str], report: IngestReport) -> None:
-        """All chunks of ``item`` are stored: refresh reused ones, drop stale ones, record it."""
-        manifest = self.index.manifest
-        assert manifest is not None
-        vectors = self.index.vectors
+        """All chunks of ``item`` are stored: refresh reused ones, then record it (stale ones go)."""
         # A reused chunk keeps its vector, but its metadata (ordinal, page) may have moved: rewrite it.
         if reused_ids:
-            reused = [c for c in item.chunks if c.id in reused_ids]
-            _, stored_vectors = vectors.get([c.id for c in reused], with_embeddings=True)
-            if stored_vectors is not None and len(stored_vectors) == len(reused):
-                vectors.upsert(reused, stored_vectors)
-        manifest.documents[item.source] = DocumentRecord(
+            self.index.refresh_chunks([c for c in item.chunks if c.id in reused_ids])
+        self.index.record_document(DocumentRecord(
             source=item.source,
             path=str(item.path),
             sha256=item.sha256,
@@ -387,47 +366,16 @@ class Ingestor:
             chunk_ids=[c.id for c in item.chunks],
             indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             pipeline=self.pipeline,
-        )
-        manifest.save(self.index.manifest_path)
-        # Only now, with no record claiming them, may the old version's chunks go (see module docstring).
-        stale = vectors.ids_of_source(item.source) - {c.id for c in item.chunks}
-        if stale:
-            vectors.delete(stale)
+        ))
         (report.added if item.is_new else report.updated).append(item.source)
 
     def _prune(self, folders: list[Path], present: set[Path], report: IngestReport) -> None:
-        manifest = self.index.manifest
-        assert manifest is not None
-        for source, record in list(manifest.documents.items()):
+        for source, record in self.index.records().items():
             path = Path(record.path)
             in_scanned = any(path.is_relative_to(folder) for folder in folders)
             if in_scanned and path not in present and not path.exists():
-                self._drop(source)
+                self.index.drop_document(source)
                 report.removed.append(source)
-
-    def _drop(self, source: str) -> None:
-        manifest = self.index.manifest
-        assert manifest is not None
-        # Manifest first: if we crash after this, the chunks are orphans and the next run deletes them.
-        del manifest.documents[source]
-        manifest.save(self.index.manifest_path)
-        self.index.vectors.delete(self.index.vectors.ids_of_source(source))
-
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """One writer at a time, across processes (CLI and UI may run side by side)."""
-        self.index.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.index.folder / ".lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexStateError(
-                    "Der Index wird gerade von einem anderen Vorgang aktualisiert. Bitte warten und erneut versuchen."
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 #: Chunks sorted by length together: one window of the embedding queue (see _length_sorted_batches).

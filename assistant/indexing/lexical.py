@@ -15,31 +15,17 @@ import shutil
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import Stemmer  # PyStemmer: Snowball stemmers in C
 
 from ..errors import IndexStateError
+from ..text import STOPWORDS
+
+if TYPE_CHECKING:
+    import bm25s
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿß]+(?:[-'][0-9A-Za-zÀ-ÖØ-öø-ÿß]+)*")
-
-# Function words in German and English: they carry no topic and would dominate BM25 on long chunks.
-STOPWORDS = frozenset(
-    """
-    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus
-    bei bin bis bist da damit dann das dass dein deine dem den der des dessen dich die dies diese diesem diesen
-    dieser dieses dir doch dort du durch ein eine einem einen einer eines er es etwas euch euer eure für gegen
-    hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in
-    ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes kann kein keine keinem keinen keiner
-    können könnte man manche mein meine mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne
-    sehr sein seine seinem seinen seiner sich sie sind so solche soll sollte sondern sonst über um und uns
-    unser unter viel vom von vor war waren warst was weg weil weiter welche welchem welchen welcher welches
-    wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen
-    a an and are as at be been but by can could did do does for from had has have how i if in into is it its
-    of on or our shall should so than that the their them then there these they this those to was we were
-    what when where which who whom why will with would you your
-    """.split()
-)
 
 _MIN_PART = 4  # shortest compound part considered a word of its own
 _LINKING = ("", "s", "es", "n", "en", "e", "er", "ns")  # Fugenelemente between compound parts
@@ -118,7 +104,7 @@ class KeywordIndex:
 
     FORMAT = 1
 
-    def __init__(self, analyzer: GermanAnalyzer, ids: Sequence[str], retriever: object | None) -> None:
+    def __init__(self, analyzer: GermanAnalyzer, ids: Sequence[str], retriever: "bm25s.BM25 | None") -> None:
         self.analyzer = analyzer
         self.ids = list(ids)
         self._retriever = retriever
@@ -140,11 +126,10 @@ class KeywordIndex:
         """Top-``k`` (chunk id, BM25 score) pairs with a positive score, best first."""
         if self._retriever is None or not self.ids:
             return []
-        vocab: dict[str, int] = self._retriever.vocab_dict  # type: ignore[attr-defined]
-        term_ids = [vocab[t] for t in self.analyzer.terms(query) if t in vocab]
+        term_ids = self._retriever.get_tokens_ids(self.analyzer.terms(query))  # terms the corpus lacks are left out
         if not term_ids:
             return []
-        scores = self._retriever.get_scores(term_ids)  # type: ignore[attr-defined]
+        scores = self._retriever.get_scores_from_ids(term_ids)
         k = min(k, len(self.ids))
         top = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
@@ -153,10 +138,10 @@ class KeywordIndex:
         """Whether the corpus contains ``word`` (its stem, or the stem of one of its compound parts)."""
         if self._retriever is None:
             return False
-        vocab: dict[str, int] = self._retriever.vocab_dict  # type: ignore[attr-defined]
+        retriever = self._retriever
         words = self.analyzer.words(word) or [fold(word)]
         return any(
-            self.analyzer.stem(w) in vocab or any(self.analyzer.stem(p) in vocab for p in self.analyzer.split_compound(w))
+            retriever.get_tokens_ids([self.analyzer.stem(part) for part in [w, *self.analyzer.split_compound(w)]])
             for w in words
         )
 
@@ -166,7 +151,7 @@ class KeywordIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self._retriever is not None:
-            self._retriever.save(str(tmp / "bm25"))  # type: ignore[attr-defined]
+            self._retriever.save(str(tmp / "bm25"))
         meta = {"format": self.FORMAT, "ids": self.ids, "vocabulary": sorted(self.analyzer.vocabulary)}
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         old = folder.with_name(folder.name + ".old")
@@ -187,10 +172,7 @@ class KeywordIndex:
                 raise ValueError(f"format {meta.get('format')}")
             retriever = bm25s.BM25.load(str(folder / "bm25")) if (folder / "bm25").exists() else None
         except (OSError, ValueError, KeyError) as exc:
-            raise IndexStateError(
-                f"Der Stichwortindex in {folder} ist beschädigt ({exc}). "
-                "Neu aufbauen mit: assistant ingest --rebuild"
-            ) from exc
+            raise IndexStateError("index.keyword_damaged", folder=folder, error=str(exc)) from exc
         return cls(GermanAnalyzer(meta["vocabulary"]), meta["ids"], retriever)
 
 

@@ -10,8 +10,12 @@ Chroma is the single source of truth for chunks; the manifest records which docu
 and the BM25 index is derived data that is rebuilt when its ids differ from Chroma's. So a crash at any
 point leaves a state the next ingest repairs without duplicates (see :mod:`assistant.indexing.ingest`).
 
-Invariant kept by every writer: each chunk id the manifest lists is stored in Chroma (chunks are
-written before the record that claims them, and deleted only after no record claims them). Damage
+Invariant kept by :class:`Index`, the only writer of all three parts: each chunk id the manifest
+lists is stored in Chroma (chunks are written before the record that claims them, and deleted only
+after no record claims them), and BM25 is rebuilt from the listed chunks after records change. The
+ingestor only decides *what* to write, through :meth:`Index.store_chunks`, :meth:`Index.record_document`,
+:meth:`Index.drop_document`, :meth:`Index.drop_incomplete`, :meth:`Index.delete_orphans` and
+:meth:`Index.sync_keyword`, in that order within a run, while holding :meth:`Index.writing`. Damage
 is detected when the index is opened: an unreadable manifest or vector store makes every use of the
 index raise :class:`IndexStateError` naming ``assistant ingest --rebuild``, which still works (it
 wipes the folder instead of reading it); missing chunks make searches raise and the next ingest
@@ -32,9 +36,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from .chunking import Chunk
 from ..errors import IndexMismatchError, IndexStateError
+from ..messages import Message
 from .lexical import KeywordIndex
 
 MANIFEST_FORMAT = 1
@@ -78,9 +84,7 @@ class Manifest:
             docs = {s: DocumentRecord(**d) for s, d in raw["documents"].items()}
             return cls(embedder=raw["embedder"], dimension=int(raw["dimension"]), documents=docs)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexStateError(
-                f"Die Indexdatei {path} ist beschädigt ({exc}). Index neu aufbauen mit: assistant ingest --rebuild"
-            ) from exc
+            raise IndexStateError("index.manifest_damaged", path=path, error=str(exc)) from exc
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename), so a crash never leaves a half-written manifest."""
@@ -129,18 +133,15 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
-REBUILD_HINT = "Index neu aufbauen mit: assistant ingest --rebuild"
-
-
 @contextmanager
-def _chroma_errors(what: str) -> Iterator[None]:
+def _chroma_errors(operation: Message) -> Iterator[None]:
     """Chroma's errors for a damaged store ("database disk image is malformed") as IndexStateError."""
     from chromadb.errors import InternalError, NotFoundError
 
     try:
         yield
     except (InternalError, NotFoundError) as exc:
-        raise IndexStateError(f"Der Vektorindex ist beschädigt ({what}: {exc}). {REBUILD_HINT}") from exc
+        raise IndexStateError("index.vectors_damaged", operation=operation, error=str(exc)) from exc
 
 
 class VectorStore:
@@ -151,7 +152,7 @@ class VectorStore:
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        with _chroma_errors("Sammlung öffnen"):
+        with _chroma_errors(Message("index.op.open_collection")):
             self._collection = self._open_collection()
 
     def _open_collection(self) -> Any:
@@ -160,7 +161,7 @@ class VectorStore:
 
     def reset(self) -> None:
         """Delete every chunk (drops and recreates the collection)."""
-        with _chroma_errors("leeren"):
+        with _chroma_errors(Message("index.op.reset")):
             self._client.delete_collection(COLLECTION)
             self._collection = self._open_collection()
 
@@ -172,31 +173,31 @@ class VectorStore:
 
     def count(self) -> int:
         """Number of stored chunks."""
-        with _chroma_errors("zählen"):
+        with _chroma_errors(Message("index.op.count")):
             return int(self._collection.count())
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are stored already (their embeddings can be reused)."""
         found: set[str] = set()
-        with _chroma_errors("lesen"):
+        with _chroma_errors(Message("index.op.read")):
             for start in range(0, len(ids), self.max_batch_size):
                 found.update(self._collection.get(ids=list(ids[start : start + self.max_batch_size]), include=[])["ids"])
         return found
 
     def ids_of_source(self, source: str) -> set[str]:
         """Ids of all stored chunks of one document."""
-        with _chroma_errors("lesen"):
+        with _chroma_errors(Message("index.op.read")):
             return set(self._collection.get(where={"source": source}, include=[])["ids"])
 
     def all_ids(self) -> set[str]:
         """Ids of all stored chunks."""
-        with _chroma_errors("lesen"):
+        with _chroma_errors(Message("index.op.read")):
             return set(self._collection.get(include=[])["ids"])
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Insert or replace chunks with their embeddings, in batches Chroma accepts."""
         step = self.max_batch_size
-        with _chroma_errors("schreiben"):
+        with _chroma_errors(Message("index.op.write")):
             for start in range(0, len(chunks), step):
                 batch = chunks[start : start + step]
                 self._collection.upsert(
@@ -209,7 +210,7 @@ class VectorStore:
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id (missing ids are ignored)."""
         ids = list(ids)
-        with _chroma_errors("löschen"):
+        with _chroma_errors(Message("index.op.delete")):
             for start in range(0, len(ids), self.max_batch_size):
                 self._collection.delete(ids=ids[start : start + self.max_batch_size])
 
@@ -218,7 +219,7 @@ class VectorStore:
         if not ids:
             return [], (np.zeros((0, 0), dtype=np.float32) if with_embeddings else None)
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-        with _chroma_errors("lesen"):
+        with _chroma_errors(Message("index.op.read")):
             result = self._collection.get(ids=list(ids), include=include)
         position = {cid: i for i, cid in enumerate(result["ids"])}
         order = [position[cid] for cid in ids if cid in position]
@@ -230,7 +231,7 @@ class VectorStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk (for rebuilding the keyword index)."""
-        with _chroma_errors("lesen"):
+        with _chroma_errors(Message("index.op.read")):
             result = self._collection.get(include=["documents", "metadatas"])
         return [_chunk(cid, text, meta) for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])]
 
@@ -239,7 +240,7 @@ class VectorStore:
         n = min(k, self.count())
         if n == 0:
             return []
-        with _chroma_errors("suchen"):
+        with _chroma_errors(Message("index.op.search")):
             result = self._collection.query(
                 query_embeddings=[np.asarray(embedding, dtype=np.float32)],
                 n_results=n,
@@ -262,9 +263,7 @@ def open_chroma(path: Path) -> Any:
     try:
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as exc:  # Chroma raises many types for a damaged store; all mean the same here.
-        raise IndexStateError(
-            f"Der Vektorindex in {path} lässt sich nicht öffnen ({type(exc).__name__}: {exc}). {REBUILD_HINT}"
-        ) from exc
+        raise IndexStateError("index.vectors_unopenable", path=path, error_type=type(exc).__name__, error=str(exc)) from exc
 
 
 def close_chroma(client: Any | None, path: Path) -> None:
@@ -273,21 +272,29 @@ def close_chroma(client: Any | None, path: Path) -> None:
     Chroma keeps one shared system per folder for the whole process, also a half-started one from
     a failed open; without dropping it, a client opened after the folder was wiped would reuse it.
     """
-    close = getattr(client, "close", None)
-    if close is not None:
+    if client is not None:
         try:
-            close()
+            client.close()  # the public way: stops the folder's system once its last client closes
         except Exception:  # noqa: BLE001 - a damaged store may fail to close; it is wiped next anyway
             pass
+    _forget_failed_system(path)
+
+
+def _forget_failed_system(path: Path) -> None:
+    """Drop the system a failed open left in Chroma's per-process cache (Chroma 1.5: private state).
+
+    There is no public way: a system whose start failed has no client to close it, and the public
+    ``clear_system_cache()`` forgets the systems of every folder, breaking other open clients.
+    """
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    systems = getattr(SharedSystemClient, "_identifier_to_system", {})
-    system = systems.pop(str(path), None)
+    # getattr: a Chroma release without this cache simply has nothing to forget.
+    system = getattr(SharedSystemClient, "_identifier_to_system", {}).pop(str(path), None)
     getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(path), None)
     if system is not None:
         try:
             system.stop()
-        except Exception:  # noqa: BLE001 - see above
+        except Exception:  # noqa: BLE001 - a half-started system may fail to stop; it is discarded anyway
             pass
 
 
@@ -307,6 +314,11 @@ class Index:
         self.chroma_path = folder / "chroma"
         self._owns_client = client is None
         self._keyword: KeywordIndex | None = None
+        #: Writes to records or chunks so far, and how many of them BM25 was built after: when the two
+        #: differ, :meth:`sync_keyword` rebuilds it (a count, not a flag: a search may rebuild BM25
+        #: while an ingest writes, and the result then lacks the later writes).
+        self._writes = 0
+        self._keyword_writes = 0
         self._lock = threading.RLock()
         self.damage: IndexStateError | None = None
         self.missing_chunks = 0
@@ -337,9 +349,32 @@ class Index:
             raise self.damage
         return self._manifest
 
-    @manifest.setter
-    def manifest(self, value: Manifest | None) -> None:
-        self._manifest = value
+    def records(self) -> dict[str, DocumentRecord]:
+        """The completely indexed documents by source: a snapshot that later writes leave unchanged."""
+        manifest = self.manifest
+        # dict() copies in one step under the GIL, also while an upload records a document meanwhile.
+        return dict(manifest.documents) if manifest is not None else {}
+
+    def record(self, source: str) -> DocumentRecord | None:
+        """The record of one indexed document, None if it is not (or no longer) indexed."""
+        manifest = self.manifest
+        return manifest.documents.get(source) if manifest is not None else None
+
+    def chunk_count(self) -> int:
+        """Chunks in the vector store, also those no record claims yet (see :meth:`searchable_ids`)."""
+        return self.vectors.count()
+
+    def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        """The ``k`` stored chunks nearest to a query embedding with their cosine similarity, best first."""
+        return self.vectors.query(embedding, k)
+
+    def chunks(self, ids: Sequence[str], with_embeddings: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
+        """Stored chunks for ``ids`` in the given order (unknown ids skipped), optionally with embeddings."""
+        return self.vectors.get(ids, with_embeddings)
+
+    def knows(self, word: str) -> bool:
+        """Whether the indexed documents contain ``word`` (see :meth:`KeywordIndex.knows`)."""
+        return self.keyword().knows(word)
 
     def _count_missing(self, attempts: int = 3) -> int:
         """How many manifest chunks the vector store lacks (by count: cheap enough for every start).
@@ -370,15 +405,11 @@ class Index:
             return
         if manifest.embedder != name or (dimension is not None and manifest.dimension != dimension):
             raise IndexMismatchError(
-                f"Der Index wurde mit dem Embedding-Modell {manifest.embedder!r} "
-                f"({manifest.dimension} Dimensionen) gebaut, konfiguriert ist {name!r}. "
-                "Bitte neu indexieren: assistant ingest --rebuild"
+                "index.embedder_mismatch", built=manifest.embedder, dimension=manifest.dimension, configured=name
             )
         if self.missing_chunks and not repairing:
             raise IndexStateError(
-                f"Der Index ist unvollständig: {self.missing_chunks} Abschnitte aus {self.manifest_path} fehlen im "
-                f"Vektorindex {self.chroma_path}. Reparieren mit: assistant ingest (bettet nur Fehlendes neu ein), "
-                "oder vollständig neu aufbauen mit: assistant ingest --rebuild"
+                "index.incomplete", missing=self.missing_chunks, manifest=self.manifest_path, vectors=self.chroma_path
             )
 
     def reset(self) -> None:
@@ -391,7 +422,7 @@ class Index:
             self._manifest = None
             try:
                 if self._vectors is None:
-                    raise IndexStateError("Vektorindex nicht geöffnet")
+                    raise IndexStateError("index.vectors_not_open")
                 self._vectors.reset()
             except IndexStateError:
                 if not self._owns_client:
@@ -412,7 +443,7 @@ class Index:
                 close_chroma(self._client, self.chroma_path)
                 self._client = None
                 self._vectors = None
-                self.damage = self.damage or IndexStateError("Der Index wurde geschlossen.")
+                self.damage = self.damage or IndexStateError("index.closed")
 
     def ensure_manifest(self, embedder: str, dimension: int) -> Manifest:
         """The manifest, created for this embedder if the index is new.
@@ -447,6 +478,99 @@ class Index:
         stored = self.vectors.existing_ids(sorted(manifest.chunk_ids()))
         return {source for source, record in manifest.documents.items() if not set(record.chunk_ids) <= stored}
 
+    # -- writing (see the module docstring for the invariant these methods keep) ------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the index as its only writer, across processes (CLI and UI may run side by side).
+
+        A second writer is refused at once with IndexStateError instead of waiting. The operating
+        system releases the lock when its holder dies, so a killed ingest never blocks the next one.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # A fresh lock object per use: a second writer in this process is refused like one in another.
+        lock = FileLock(self.folder / ".lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IndexStateError("index.locked") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored already (their embeddings can be reused)."""
+        return self.vectors.existing_ids(ids)
+
+    def store_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Store chunks with their embeddings; they count once :meth:`record_document` claims them."""
+        self.vectors.upsert(chunks, embeddings)
+
+    def refresh_chunks(self, chunks: Sequence[Chunk]) -> None:
+        """Rewrite the metadata (ordinal, page) of stored chunks, keeping their stored embeddings."""
+        _, stored = self.vectors.get([c.id for c in chunks], with_embeddings=True)
+        if stored is not None and len(stored) == len(chunks):
+            self.vectors.upsert(chunks, stored)
+
+    def record_document(self, record: DocumentRecord) -> None:
+        """Make a document count: write its record, then delete the chunks of its earlier version.
+
+        Every chunk the record lists must be stored already (:meth:`store_chunks`). The record is
+        written atomically before any chunk goes, so a crash leaves at most orphans to clean.
+        """
+        manifest = self._written_manifest()
+        manifest.documents[record.source] = record
+        manifest.save(self.manifest_path)
+        self._writes += 1
+        # Only now, with no record claiming them, may the old version's chunks go.
+        stale = self.vectors.ids_of_source(record.source) - set(record.chunk_ids)
+        if stale:
+            self.vectors.delete(stale)
+
+    def drop_document(self, source: str) -> None:
+        """Remove an indexed document: its record first, so a crash midway leaves only orphans."""
+        manifest = self._written_manifest()
+        del manifest.documents[source]
+        manifest.save(self.manifest_path)
+        self._writes += 1
+        self.vectors.delete(self.vectors.ids_of_source(source))
+
+    def drop_incomplete(self) -> list[str]:
+        """Drop the documents whose chunks are still missing (after a repair attempt); their sources.
+
+        Such a record cannot be trusted any more; afterwards every chunk the manifest lists is stored.
+        """
+        dropped = sorted(self.verify_chunks())
+        for source in dropped:
+            self.drop_document(source)
+        self.missing_chunks = 0
+        return dropped
+
+    def delete_orphans(self) -> bool:
+        """Delete stored chunks that no record claims (left by a crash or a removed file); True if any."""
+        orphans = self.vectors.all_ids() - self._written_manifest().chunk_ids()
+        if orphans:
+            self.vectors.delete(orphans)
+            self._writes += 1
+        return bool(orphans)
+
+    def sync_keyword(self) -> KeywordIndex:
+        """Bring BM25 in step after writes: rebuilt if records or chunks changed or it was never saved.
+
+        Otherwise its stored ids are only checked against the manifest (and it is rebuilt if a crash
+        left it behind).
+        """
+        with self._lock:
+            if self._writes != self._keyword_writes or not self.keyword_path.exists():
+                return self._rebuild_keyword()
+            return self.keyword()
+
+    def _written_manifest(self) -> Manifest:
+        manifest = self.manifest
+        assert manifest is not None, "ensure_manifest() comes before any write"
+        return manifest
+
     def keyword(self) -> KeywordIndex:
         """The BM25 index, loaded once; rebuilt if it is missing or out of step with the vector store."""
         with self._lock:
@@ -460,13 +584,14 @@ class Index:
                     except IndexStateError:
                         loaded = None  # derived data: rebuild below instead of failing
                 if loaded is None or set(loaded.ids) != expected:
-                    loaded = self.rebuild_keyword()
+                    loaded = self._rebuild_keyword()
                 self._keyword = loaded
             return self._keyword
 
-    def rebuild_keyword(self) -> KeywordIndex:
+    def _rebuild_keyword(self) -> KeywordIndex:
         """Rebuild BM25 from the chunks of completely indexed documents and persist it."""
         with self._lock:
+            writes = self._writes
             manifest = self.manifest
             expected = manifest.chunk_ids() if manifest else set()
             chunks = [c for c in self.vectors.all_chunks() if c.id in expected]
@@ -474,4 +599,5 @@ class Index:
             keyword = KeywordIndex.build([c.id for c in chunks], [f"{c.header()}\n{c.text}" for c in chunks])
             keyword.save(self.keyword_path)
             self._keyword = keyword
+            self._keyword_writes = writes
             return keyword

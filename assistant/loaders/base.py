@@ -1,4 +1,4 @@
-"""The Block/Document types, load limits and the text cleaning shared by all loaders.
+"""The Block/Document types, the load-limit error and the text cleaning shared by all loaders.
 
 Every loader returns a :class:`Document` whose blocks are cleaned text units in reading order, each
 with the heading path ("section") that governs it and, for PDFs, its 1-based page. Cleaning is
@@ -18,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
+from ..config import LoadLimits
 from ..errors import DocumentError
+from ..text import ENUMERATION_WORDS
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table"]
 
@@ -53,42 +55,9 @@ class Document:
 SUPPORTED_SUFFIXES = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "text"}
 
 
-@dataclass(frozen=True)
-class LoadLimits:
-    """Bounds on the work one document may cause, so a hostile file cannot stall or exhaust the machine.
-
-    The defaults are far above any real funding guide, paper or law (the largest in the corpus has
-    45 pages) and stop decompression bombs, text bombs (tiny print, millions of text fragments) and
-    runaway files: reading stops at the first bound reached, with a DocumentError naming it.
-    """
-
-    #: Largest file read at all, in bytes.
-    max_bytes: int = 512 * 1024 * 1024
-    #: Most pages of a PDF.
-    max_pages: int = 5000
-    #: Most characters of extracted text (about 5,000 densely printed pages).
-    max_chars: int = 10_000_000
-    #: Most text fragments pypdf may hand over for one PDF (each costs memory, however short).
-    max_fragments: int = 1_000_000
-    #: Wall-clock budget for reading one document, in seconds.
-    max_seconds: float = 300.0
-
-
-DEFAULT_LIMITS = LoadLimits()
-
-
 def too_much_text(name: str, limits: LoadLimits) -> DocumentError:
     """The error for a document with more text than :class:`LoadLimits` allows."""
-    return DocumentError(
-        f"{name}: enthält mehr Text, als ein Dokument haben darf (höchstens {german_number(limits.max_chars)} "
-        "Zeichen) – vermutlich eine beschädigte oder manipulierte Datei; bitte prüfen oder in kleinere Dateien "
-        "aufteilen."
-    )
-
-
-def german_number(value: int) -> str:
-    """10000000 → "10.000.000"."""
-    return f"{value:,}".replace(",", ".")
+    return DocumentError("doc.too_much_text", name=name, max_chars=limits.max_chars)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,11 +117,6 @@ def collapse_whitespace(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-# Words after which an elided hyphen stays with its space: "Forschungs- und Umsetzungsprojekte".
-_ENUMERATION_WORDS = {
-    "und", "oder", "bzw", "sowie", "bis", "als", "wie", "noch", "u", "beziehungsweise", "respektive",
-    "resp", "and", "or", "nor", "to",
-}
 _HYPHEN_END = re.compile(r"([^\W_]+)[-\u2010]$")
 _FIRST_TOKEN = re.compile(r"[^\s,;:]+")
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -229,7 +193,7 @@ def _join_rule(left: str, right: str, vocabulary: Vocabulary | None) -> tuple[bo
     first = right[0]
     if first in ",;":
         return False, ""  # "Versuchs-" + ", Untersuchungs-"
-    if token.rstrip(".").lower() in _ENUMERATION_WORDS:
+    if token.rstrip(".").lower() in ENUMERATION_WORDS:
         return False, " "
     if first.isupper() or first.isdigit():
         # All-caps headings are hyphenated mid-word too: "GEMEINWOHL-" + "ORIENTIERTER".

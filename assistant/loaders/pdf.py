@@ -11,7 +11,7 @@ A text layer has neither paragraphs nor headings. They are rebuilt from line geo
 * hyphenated line ends are joined by :func:`assistant.loaders.base.join_lines`, also across page breaks.
 
 Every pypdf failure (damaged file, encryption, no text layer) becomes a DocumentError naming the file.
-Reading is bounded by :class:`~assistant.loaders.base.LoadLimits` (pages, characters, text fragments,
+Reading is bounded by :class:`~assistant.config.LoadLimits` (pages, characters, text fragments,
 seconds), checked while pypdf hands over text, so a bomb stops early instead of exhausting memory.
 """
 
@@ -28,22 +28,22 @@ from typing import Any, Sequence
 
 from .base import (
     BULLET,
-    DEFAULT_LIMITS,
     ENUMERATED,
     Block,
     BlockKind,
     Document,
-    LoadLimits,
     Vocabulary,
     collapse_whitespace,
     ends_with_hyphen,
-    german_number,
     join_lines,
     normalize_text,
     tidy,
     too_much_text,
 )
+from ..config import LoadLimits
 from ..errors import DocumentError
+from ..messages import Message
+from ..text import CONTINUATION_WORDS, LINE_END_ABBREVIATIONS
 
 
 @dataclass
@@ -109,22 +109,6 @@ _LEGAL_SUBLEVEL = {
     "titel": 5, "§": 6, "art": 6,
 }
 _ABSATZ = re.compile(r"^\(\d{1,3}[a-z]?\)\s+")
-# Words that cannot end a heading or a paragraph: the line continues on the next one.
-_FUNCTION_WORDS = {
-    "der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem", "einen", "und",
-    "oder", "sowie", "bzw.", "für", "von", "vom", "zu", "zur", "zum", "mit", "in", "im", "an", "am", "auf",
-    "aus", "bei", "beim", "nach", "über", "unter", "um", "durch", "gegen", "ohne", "als", "wie", "dass",
-    "ob", "wenn", "weil", "sich", "nicht", "auch", "ist", "sind", "wird", "werden", "kann", "können",
-    "soll", "sollen", "muss", "müssen", "hat", "haben", "deren", "dessen", "welche", "welcher", "pro", "je",
-    "per", "bis", "gemäß", "laut", "seit", "vor", "zwischen", "bzw", "sowohl", "weder", "entweder", "the",
-    "of", "and", "or", "to", "a", "for", "with", "by", "on", "is", "are",
-}
-# Abbreviations after which a line-final period does not end a sentence.
-_ABBREVIATIONS = {
-    "abs", "art", "bzw", "ca", "dr", "prof", "vgl", "nr", "ggf", "inkl", "zzgl", "evtl", "bspw", "sog", "gem",
-    "lit", "buchst", "kap", "abschn", "anh", "mio", "mrd", "st", "str", "tel", "hrsg", "rd", "rn", "z.b", "d.h",
-    "u.a", "bzgl", "i.v.m", "e.v", "s", "ff", "f",
-}
 
 
 class _Budget:
@@ -144,24 +128,17 @@ class _Budget:
         if self.chars > self.limits.max_chars:
             raise too_much_text(self.name, self.limits)
         if self.fragments > self.limits.max_fragments:
-            raise DocumentError(
-                f"{self.name}: PDF besteht aus mehr als {german_number(self.limits.max_fragments)} Textstücken "
-                "(winzige Schrift oder manipulierte Datei) – das Auslesen wurde abgebrochen; bitte die Datei prüfen."
-            )
+            raise DocumentError("doc.pdf_fragments", name=self.name, limit=self.limits.max_fragments)
         if self.fragments % 256 == 0:
             self.check_time()
 
     def check_time(self) -> None:
         """Raise DocumentError when the wall-clock budget is spent."""
         if time.monotonic() > self.deadline:
-            raise DocumentError(
-                f"{self.name}: Das Auslesen dauerte länger als {self.limits.max_seconds:.0f} s und wurde "
-                "abgebrochen (ungewöhnlich aufwendige oder manipulierte PDF) – bitte die Datei prüfen oder neu "
-                "exportieren."
-            )
+            raise DocumentError("doc.pdf_timeout", name=self.name, seconds=self.limits.max_seconds)
 
 
-def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits = DEFAULT_LIMITS) -> Document:
+def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits) -> Document:
     """A PDF's bytes as a Document; ``name`` appears in error messages, ``stem`` is the fallback title.
 
     Adapter around pypdf: every failure of the parser becomes a DocumentError naming the file.
@@ -170,43 +147,27 @@ def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits = DEFAULT_LIM
     from pypdf.errors import DependencyError
 
     if b"%PDF-" not in data[:1024]:
-        raise DocumentError(
-            f"{name}: ist keine PDF-Datei (die Kennung %PDF fehlt; beschädigter Download oder falsche "
-            "Endung) – bitte die Originaldatei erneut herunterladen oder exportieren."
-        )
+        raise DocumentError("doc.not_pdf", name=name)
     budget = _Budget(name, limits)
     # pypdf raises many exception types on damaged files; each one means "this PDF is unreadable".
     try:
         reader = PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
     except Exception as exc:
-        raise _damaged(name, exc, " und kann nicht gelesen werden") from exc
+        raise _damaged(name, exc, Message("doc.pdf_damaged_open")) from exc
     if encrypted:
         try:
             decrypted = reader.decrypt("")  # owner-password-only PDFs open with an empty password
         except DependencyError as exc:
-            raise DocumentError(
-                f"{name}: PDF ist mit AES verschlüsselt (nur gegen Änderungen geschützt); zum Entschlüsseln fehlt "
-                "das Python-Paket cryptography – bitte installieren (pip install cryptography) oder eine "
-                "ungeschützte Fassung ablegen."
-            ) from exc
+            raise DocumentError("doc.pdf_aes", name=name) from exc
         except Exception as exc:
-            raise DocumentError(
-                f"{name}: PDF ist verschlüsselt und lässt sich nicht entschlüsseln ({exc}) – bitte eine "
-                "ungeschützte Fassung ablegen."
-            ) from exc
+            raise DocumentError("doc.pdf_encrypted", name=name, error=str(exc)) from exc
         if not decrypted:
-            raise DocumentError(
-                f"{name}: PDF ist passwortgeschützt – bitte eine Fassung ohne Kennwort ablegen "
-                "(z. B. im PDF-Programm entsperren und neu speichern)."
-            )
+            raise DocumentError("doc.pdf_password", name=name)
     try:
         page_count = len(reader.pages)
         if page_count > limits.max_pages:
-            raise DocumentError(
-                f"{name}: PDF hat {german_number(page_count)} Seiten, verarbeitet werden höchstens "
-                f"{german_number(limits.max_pages)} Seiten – bitte in kleinere Dateien aufteilen."
-            )
+            raise DocumentError("doc.pdf_too_many_pages", name=name, pages=page_count, limit=limits.max_pages)
         page_objects = list(reader.pages)
         pages = []
         for page in page_objects:
@@ -222,14 +183,11 @@ def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits = DEFAULT_LIM
     except DocumentError:
         raise
     except Exception as exc:
-        raise _damaged(name, exc, ", der Text lässt sich nicht auslesen") from exc
+        raise _damaged(name, exc, Message("doc.pdf_damaged_text")) from exc
     if not page_objects:
-        raise DocumentError(f"{name}: PDF enthält keine Seiten – bitte die Datei neu exportieren.")
+        raise DocumentError("doc.pdf_no_pages", name=name)
     if not any(pages):
-        raise DocumentError(
-            f"{name}: PDF enthält keinen Textlayer (gescanntes Bild?) – bitte OCR anwenden "
-            "(z. B. „ocrmypdf eingabe.pdf ausgabe.pdf“) und die erkannte Fassung ablegen."
-        )
+        raise DocumentError("doc.pdf_no_text_layer", name=name)
     pages = _strip_running_lines(pages, boxes)
     blocks = _pdf_blocks(pages)
     title = _usable_pdf_title(meta["title"]) or next((b.text for b in blocks if b.kind == "heading"), "") or stem
@@ -237,17 +195,11 @@ def load_pdf(data: bytes, name: str, stem: str, limits: LoadLimits = DEFAULT_LIM
     return Document(source=name, title=title, kind="pdf", blocks=tuple(blocks), pages=len(page_objects), metadata=metadata)
 
 
-def _damaged(name: str, exc: Exception, what: str) -> DocumentError:
+def _damaged(name: str, exc: Exception, what: Message) -> DocumentError:
     """The DocumentError for a pypdf failure; pypdf's own resource limits get a message of their own."""
     if type(exc).__name__ == "LimitReachedError":  # pypdf >= 4; absent in older versions
-        return DocumentError(
-            f"{name}: PDF enthält Daten, die entpackt größer wären als erlaubt (mögliche Dekompressionsbombe; "
-            f"{exc}) – die Datei wird nicht verarbeitet; bitte eine unbedenkliche Fassung ablegen."
-        )
-    return DocumentError(
-        f"{name}: PDF ist beschädigt{what} ({type(exc).__name__}: {exc}) – "
-        "bitte die Datei neu exportieren oder herunterladen."
-    )
+        return DocumentError("doc.pdf_bomb", name=name, error=str(exc))
+    return DocumentError("doc.pdf_damaged", name=name, what=what, error_type=type(exc).__name__, error=str(exc))
 
 
 def _usable_pdf_title(raw: str) -> str:
@@ -444,7 +396,7 @@ def _ends_sentence(text: str) -> bool:
         return False
     if stripped.endswith("."):
         last = stripped.rsplit(None, 1)[-1].rstrip(".").lower()
-        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+        if last in LINE_END_ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             return False
     return True
 
@@ -457,7 +409,7 @@ def _ends_open(text: str) -> bool:
     if stripped[-1] in ",\u00ad" or ends_with_hyphen(stripped):
         return True
     last = stripped.rsplit(None, 1)[-1].lower()
-    return last in _FUNCTION_WORDS
+    return last in CONTINUATION_WORDS
 
 
 def _is_toc_entry(text: str) -> bool:

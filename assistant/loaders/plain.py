@@ -26,10 +26,7 @@ def decode_text(data: bytes, name: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     if _looks_binary(data):
-        raise DocumentError(
-            f"{name}: enthält Binärdaten und ist keine Textdatei – bitte eine Text-, Markdown- oder "
-            "HTML-Datei in UTF-8 ablegen (oder die Datei umbenennen, falls die Endung falsch ist)."
-        )
+        raise DocumentError("doc.binary", name=name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -18,13 +18,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Literal
 
-from ..answering.answer import Answer, Mode
+from ..answering.answer import Answer, Answerer, Mode
 from ..errors import AssistantError, IndexStateError
-from ..indexing.lexical import STOPWORDS
-from ..answering.prompting import Message
+from ..text import ENGLISH_FUNCTION_WORDS, NAME_CONNECTORS, QUESTION_WORDS, STOPWORDS
+from ..answering.prompting import Message as ChatMessage
+from ..messages import Message
 
 if TYPE_CHECKING:
-    from ..app import App
+    from ..indexing.store import Index
 
 # -- follow-up rewriting ----------------------------------------------------------------------------
 
@@ -41,14 +42,6 @@ _DEICTIC = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"§+\s*\d+\w*|\w[\w\-./]*\w|\w")
-#: Small words allowed inside a name ("Förderrichtlinie KI für das Gemeinwohl", "AI for the Common Good").
-_CONNECTORS = frozenset("für das der die des dem von vom zur zum im in und & of for the and on".split())
-_QUESTION_WORDS = frozenset(
-    "was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem wieviel wozu womit woher "
-    "gibt ist sind kann können muss müssen darf dürfen soll sollen hat haben wird werden "
-    "what who whom how where when why which whose is are can could must may does do did should will".split()
-)
-_ENGLISH_FUNCTION = frozenset("the a an i and or but if please tell me".split())
 #: A question with at most this many words is treated as a fragment of the conversation.
 _SHORT_WORDS = 2
 
@@ -83,7 +76,7 @@ def noun_phrases(text: str) -> list[str]:
                 j += 1
                 continue
             run = j
-            while run < len(tokens) and run - j < 2 and tokens[run].lower() in _CONNECTORS:
+            while run < len(tokens) and run - j < 2 and tokens[run].lower() in NAME_CONNECTORS:
                 run += 1
             if run > j and run < len(tokens) and _is_name_word(tokens[run], first=False):
                 group.extend(tokens[j : run + 1])
@@ -99,7 +92,7 @@ def _is_name_word(token: str, *, first: bool) -> bool:
     if not token[0].isupper() and not token.startswith("§"):
         return False
     lowered = token.lower()
-    if lowered in _QUESTION_WORDS or lowered in _ENGLISH_FUNCTION:
+    if lowered in QUESTION_WORDS or lowered in ENGLISH_FUNCTION_WORDS:
         return False
     # A sentence-initial function word is capitalised only because it starts the sentence.
     return not (first and lowered in STOPWORDS)
@@ -171,7 +164,7 @@ class Turn:
     draft: str = ""  # raw generated text so far (llm mode), shown while streaming
     answer: Answer | None = None
     queue_position: int = 0
-    error: str = ""
+    error: Message | None = None  # why the turn failed; rendered in the session's language
     #: Set by the stop button (another thread); the streaming step ends at its next chance.
     stop_requested: bool = False
 
@@ -196,13 +189,13 @@ class Session:
         """The most recent turn with a final answer."""
         return next((t for t in reversed(self.turns) if t.answer is not None), None)
 
-    def history(self, max_turns: int = 2) -> list[Message]:
+    def history(self, max_turns: int = 2) -> list[ChatMessage]:
         """Recent answered turns as chat messages for the model, citation markers removed.
 
         Old markers refer to old sources; left in, they would invite the model to cite new sources
         by old numbers.
         """
-        messages: list[Message] = []
+        messages: list[ChatMessage] = []
         answered = [t for t in self.turns if t.answer is not None and not t.answer.refused]
         for turn in answered[-max_turns:]:
             assert turn.answer is not None
@@ -277,14 +270,15 @@ QUEUE_POLL_SECONDS = 0.5
 
 
 def answer_turn(
-    app: "App",
+    answerer: Answerer,
+    index: "Index",
     session: Session,
     question: str,
     mode: Mode,
     queue: LlmQueue,
     k: int | None = None,
 ) -> Iterator[Turn]:
-    """Answer ``question`` in ``session``, yielding the growing turn after every change.
+    """Answer ``question`` in ``session`` from ``index``, yielding the growing turn after every change.
 
     The turn is appended to the session at once; its status goes searching → (queued →) answering →
     done, or error with a message. :func:`stop_turn` (from another thread) or closing the iterator
@@ -297,12 +291,8 @@ def answer_turn(
     session.turns.append(turn)
     ticket: LlmTicket | None = None
     try:
-        manifest = app.index.manifest
-        if manifest is None or not manifest.documents:
-            raise IndexStateError(
-                "Die Wissensbasis ist leer. Bitte im Reiter „Dokumente“ Dateien hochladen oder "
-                "`assistant ingest` ausführen."
-            )
+        if not index.records():
+            raise IndexStateError("ui.empty_index")
         yield turn
         if mode == "llm":
             ticket = queue.enter()
@@ -314,7 +304,7 @@ def answer_turn(
                 yield turn
             turn.status = "searching"
             yield turn
-        stream = app.answerer.stream(turn.query, mode, k, history)
+        stream = answerer.stream(turn.query, mode, k, history)
         try:
             for event in stream:
                 if turn.stop_requested:
@@ -330,7 +320,7 @@ def answer_turn(
             stream.close()
     except AssistantError as exc:
         turn.status = "error"
-        turn.error = str(exc)
+        turn.error = exc.message
         yield turn
     finally:
         if ticket is not None:

@@ -17,60 +17,17 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..loaders import SUPPORTED_SUFFIXES
 from ..errors import AssistantError, InputError
+from ..messages import Message, text
 from ..indexing.ingest import IGNORED_NAMES, IngestReport, ProgressCallback, file_sha256, printable_name
 
 if TYPE_CHECKING:
-    from ..app import App
+    from ..indexing.ingest import Ingestor
+    from ..indexing.store import Index
 
 UPLOAD_FOLDER = "uploads"
 TRASH_FOLDER = ".papierkorb"
 MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r'[<>:"|?*]')
-
-_TEXTS = {
-    "de": {
-        "added": "✓ {name}: neu indexiert ({chunks} Abschnitte{pages}).",
-        "updated": "✓ {name}: aktualisiert ({chunks} Abschnitte{pages}).",
-        "unchanged": "✓ {name}: war bereits indexiert (unverändert).",
-        "duplicate": "– {name}: übersprungen, inhaltsgleich mit dem bereits indexierten {original}.",
-        "failed": "✗ {name}: nicht indexiert – {reason}",
-        "rejected": "✗ {name}: {reason}",
-        "pages": ", {pages} Seiten",
-        "deleted": "✓ „{title}“ ({source}) ist aus der Wissensbasis gelöscht.",
-        "trashed": " Die Datei liegt jetzt in {path}.",
-        "kept": " Die Datei selbst liegt außerhalb des Wissensbasis-Ordners und wurde nicht verändert.",
-        "not_indexed": "{source} ist nicht (mehr) indexiert.",
-        "nothing": "Bitte zuerst eine Datei auswählen.",
-        "choose": "Bitte zuerst ein Dokument auswählen.",
-        "too_large": "Die Datei ist {size} MB groß; erlaubt sind höchstens {limit} MB (Einstellung ASSISTANT_UPLOAD_MAX_MB).",
-        "empty": "Die Datei ist leer.",
-        "summary": "{added} neu, {updated} aktualisiert, {unchanged} unverändert, {removed} entfernt, {failed} fehlerhaft "
-        "({seconds} s).",
-    },
-    "en": {
-        "added": "✓ {name}: indexed ({chunks} chunks{pages}).",
-        "updated": "✓ {name}: updated ({chunks} chunks{pages}).",
-        "unchanged": "✓ {name}: already indexed (unchanged).",
-        "duplicate": "– {name}: skipped, same content as the already indexed {original}.",
-        "failed": "✗ {name}: not indexed – {reason}",
-        "rejected": "✗ {name}: {reason}",
-        "pages": ", {pages} pages",
-        "deleted": "✓ “{title}” ({source}) was deleted from the knowledge base.",
-        "trashed": " The file is now in {path}.",
-        "kept": " The file itself is outside the knowledge base folder and was left unchanged.",
-        "not_indexed": "{source} is not indexed (any more).",
-        "nothing": "Please choose a file first.",
-        "choose": "Please choose a document first.",
-        "too_large": "The file is {size} MB; at most {limit} MB are allowed (setting ASSISTANT_UPLOAD_MAX_MB).",
-        "empty": "The file is empty.",
-        "summary": "{added} new, {updated} updated, {unchanged} unchanged, {removed} removed, {failed} failed ({seconds} s).",
-    },
-}
-
-
-def _t(language: str) -> dict[str, str]:
-    return _TEXTS.get(language, _TEXTS["de"])
-
 
 def sanitize_filename(name: str) -> str:
     """A safe file name for an upload: base name only, no control characters, at most 120 characters.
@@ -87,8 +44,8 @@ def sanitize_filename(name: str) -> str:
     stem, suffix = (base[:dot], base[dot:]) if dot >= 0 else (base, "")
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(
-            f"{name!r}: Dateityp {suffix or '(ohne Endung)'} wird nicht unterstützt "
-            f"(erlaubt: {', '.join(sorted(SUPPORTED_SUFFIXES))})."
+            "library.unsupported_type", name=name, suffix=suffix or Message("doc.no_suffix"),
+            supported=", ".join(sorted(SUPPORTED_SUFFIXES)),
         )
     suffix = suffix.lower()
     stem = stem.strip(" .") or "dokument"
@@ -111,9 +68,7 @@ class StoredUpload:
     created: bool
 
 
-def store_upload(
-    temp_path: Path, original_name: str, corpus_dir: Path, max_bytes: int, language: str = "de"
-) -> StoredUpload:
+def store_upload(temp_path: Path, original_name: str, corpus_dir: Path, max_bytes: int) -> StoredUpload:
     """Copy an uploaded file into ``<corpus>/uploads/`` under a sanitised, unused name.
 
     An existing file with the same name is never overwritten: identical content reuses it, different
@@ -122,9 +77,9 @@ def store_upload(
     """
     size = temp_path.stat().st_size
     if size > max_bytes:
-        raise InputError(_t(language)["too_large"].format(size=_mb(size), limit=_mb(max_bytes)))
+        raise InputError("library.too_large", size=_mb(size), limit=_mb(max_bytes))
     if size == 0:
-        raise InputError(_t(language)["empty"])
+        raise InputError("library.empty")
     name = sanitize_filename(original_name)
     folder = corpus_dir / UPLOAD_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,94 +136,98 @@ def move_to_trash(path: Path, corpus_dir: Path) -> Path | None:
 
 
 def upload_documents(
-    app: "App",
+    ingestor: "Ingestor",
+    index: "Index",
     files: Sequence[tuple[Path, str]],
+    *,
+    max_bytes: int,
     language: str = "de",
     progress: ProgressCallback | None = None,
 ) -> list[str]:
     """Store uploaded ``(temporary path, original name)`` files and index them; one message per file.
 
-    Indexing is incremental (only the new files are read and embedded), so the answer can use a
-    document right after. Temporary upload files are removed. Raises the ingestor's
-    :class:`~assistant.errors.IndexStateError` when another indexing run holds the index.
+    Files go into the ingestor's corpus folder (at most ``max_bytes`` each). Indexing is incremental
+    (only the new files are read and embedded), so the answer can use a document right after; the
+    message per file gives its chunk and page counts from ``index``. Temporary upload files are
+    removed. Raises the ingestor's :class:`~assistant.errors.IndexStateError` when another indexing
+    run holds the index.
     """
-    t = _t(language)
     if not files:
-        return [t["nothing"]]
+        return [text("library.nothing", language)]
     messages: list[str] = []
     stored: list[StoredUpload] = []
-    max_bytes = app.settings.upload_max_mb * 1024 * 1024
     for temp_path, name in files:
         try:
-            stored.append(store_upload(Path(temp_path), name, app.ingestor.corpus_dir, max_bytes, language))
+            stored.append(store_upload(Path(temp_path), name, ingestor.corpus_dir, max_bytes))
         except (InputError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, InputError) else (exc.strerror or str(exc))
-            messages.append(t["rejected"].format(name=printable_name(name), reason=reason))
+            reason = exc.render(language) if isinstance(exc, InputError) else (exc.strerror or str(exc))
+            messages.append(text("library.rejected", language, name=printable_name(name), reason=reason))
         finally:
             Path(temp_path).unlink(missing_ok=True)
     if not stored:
         return messages
     try:
-        report = app.ingestor.ingest([s.path for s in stored], prune=False, progress=progress)
+        report = ingestor.ingest([s.path for s in stored], prune=False, progress=progress)
     except AssistantError:
         for upload in stored:
             if upload.created:
                 upload.path.unlink(missing_ok=True)
         raise
-    manifest = app.index.manifest
     for upload in stored:
-        source = app.ingestor.source_name(upload.path.resolve(), upload.path.resolve().parent)
-        record = manifest.documents.get(source) if manifest else None
+        source = ingestor.source_name(upload.path.resolve(), upload.path.resolve().parent)
+        record = index.record(source)
         details = {"name": printable_name(upload.name), "chunks": len(record.chunk_ids) if record else 0,
-                   "pages": t["pages"].format(pages=record.pages) if record and record.pages else ""}
+                   "pages": text("library.pages", language, pages=record.pages) if record and record.pages else ""}
         if source in report.added:
-            messages.append(t["added"].format(**details))
+            messages.append(text("library.added", language, **details))
         elif source in report.updated:
-            messages.append(t["updated"].format(**details))
+            messages.append(text("library.updated", language, **details))
         elif source in report.unchanged:
-            messages.append(t["unchanged"].format(**details))
+            messages.append(text("library.unchanged", language, **details))
         else:
             if source in report.duplicates:
-                messages.append(t["duplicate"].format(name=printable_name(upload.name), original=report.duplicates[source]))
+                messages.append(text(
+                    "library.duplicate", language, name=printable_name(upload.name), original=report.duplicates[source]
+                ))
             else:
                 reason = report.failed.get(source, "?")
-                messages.append(t["failed"].format(name=printable_name(upload.name), reason=reason))
+                messages.append(text("library.failed", language, name=printable_name(upload.name), reason=reason))
             if upload.created:
                 upload.path.unlink(missing_ok=True)  # would only be skipped or fail again on every re-index
     return messages
 
 
-def delete_document(app: "App", source: str | None, language: str = "de") -> str:
-    """Remove a document from both indexes and move its file to the trash folder; a message for the user."""
-    t = _t(language)
+def delete_document(ingestor: "Ingestor", index: "Index", source: str | None, language: str = "de") -> str:
+    """Remove a document from ``index`` and move its file to the trash folder; a message for the user."""
     if not source:
-        raise InputError(t["choose"])
-    manifest = app.index.manifest
-    record = manifest.documents.get(source) if manifest else None
-    if record is None or not app.ingestor.remove(source):
-        raise InputError(t["not_indexed"].format(source=printable_name(source)))
-    trashed = move_to_trash(Path(record.path), app.ingestor.corpus_dir)
-    message = t["deleted"].format(title=printable_name(record.title), source=printable_name(source))
-    return message + (t["trashed"].format(path=printable_name(str(trashed))) if trashed else t["kept"])
+        raise InputError("library.choose")
+    record = index.record(source)
+    if record is None or not ingestor.remove(source):
+        raise InputError("library.not_indexed", source=printable_name(source))
+    trashed = move_to_trash(Path(record.path), ingestor.corpus_dir)
+    message = text("library.deleted", language, title=printable_name(record.title), source=printable_name(source))
+    if trashed:
+        return message + text("library.trashed", language, path=printable_name(str(trashed)))
+    return message + text("library.kept", language)
 
 
-def reindex(app: "App", language: str = "de", progress: ProgressCallback | None = None) -> list[str]:
+def reindex(ingestor: "Ingestor", language: str = "de", progress: ProgressCallback | None = None) -> list[str]:
     """Bring the index in step with the corpus folder (incremental); a summary and any problems."""
-    report = app.ingestor.ingest(progress=progress)
+    report = ingestor.ingest(progress=progress)
     return report_messages(report, language)
 
 
 def report_messages(report: IngestReport, language: str) -> list[str]:
     """An ingest report as lines for the user: a summary, then each failure and duplicate."""
-    t = _t(language)
-    seconds = f"{report.seconds:.1f}"
-    lines = [t["summary"].format(
-        added=len(report.added), updated=len(report.updated), unchanged=len(report.unchanged),
-        removed=len(report.removed), failed=len(report.failed),
-        seconds=seconds.replace(".", ",") if language == "de" else seconds,
+    lines = [text(
+        "library.summary", language, added=len(report.added), updated=len(report.updated),
+        unchanged=len(report.unchanged), removed=len(report.removed), failed=len(report.failed), seconds=report.seconds,
     )]
-    lines += [t["failed"].format(name=source, reason=reason) for source, reason in sorted(report.failed.items())]
-    lines += [t["duplicate"].format(name=source, original=original) for source, original in sorted(report.duplicates.items())]
+    lines += [text("library.failed", language, name=source, reason=reason) for source, reason in sorted(report.failed.items())]
+    lines += [
+        text("library.duplicate", language, name=source, original=original)
+        for source, original in sorted(report.duplicates.items())
+    ]
     return lines
 
 

@@ -16,206 +16,33 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from urllib.parse import quote
 
 from ..answering.answer import Answer, Citation, distinct_sources
-from ..indexing.chunking import split_sentences
 from .conversation import Session, Turn
 from ..errors import AssistantError
-from ..indexing.lexical import STOPWORDS
+from ..messages import Message, text
+from ..text import STOPWORDS, split_sentences
 
 if TYPE_CHECKING:
-    from ..app import App
     from ..answering.retrieval import Hit
+    from ..config import Settings
     from ..indexing.store import DocumentRecord
-
-#: Labels of the UI in both languages; keys are used by the Gradio adapter and the renderers below.
-TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "title": "Beratungsassistent",
-        "intro": "Fragen zu Förderung, Ethik und Datenschutz gemeinwohlorientierter KI-Projekte – beantwortet "
-        "aus der lokalen Wissensbasis, mit Quellenangabe (Dokument, Seite, Abschnitt). Alles bleibt auf diesem Rechner.",
-        "language": "Sprache / Language",
-        "tab_chat": "Chat",
-        "tab_documents": "Dokumente",
-        "tab_status": "Einstellungen und Status",
-        "chat_label": "Gespräch",
-        "chat_placeholder": "Stellen Sie eine Frage, z. B.: „Wer ist nach der Förderrichtlinie KI für das Gemeinwohl "
-        "antragsberechtigt?“",
-        "question": "Ihre Frage",
-        "question_placeholder": "Frage eingeben und mit Enter senden",
-        "send": "Senden",
-        "stop": "Stopp",
-        "new_chat": "Neues Gespräch",
-        "mode": "Antwortmodus",
-        "mode_extractive": "Belegstellen",
-        "mode_llm": "KI-Antwort",
-        "mode_info": "Belegstellen: wörtliche Auszüge, ohne Sprachmodell. KI-Antwort: ausformuliert vom lokalen "
-        "Sprachmodell, jede Quellenangabe wird geprüft.",
-        "query_accordion": "Gesuchte Anfrage",
-        "query_label": "Tatsächlich gesuchte Anfrage (Rückfragen werden um das Thema der vorigen Frage ergänzt)",
-        "sources": "Quellen",
-        "sources_empty": "Die Quellen der aktuellen Antwort erscheinen hier.",
-        "sources_pending": "Quellen werden ermittelt …",
-        "sources_none": "Diese Antwort enthält keine Quellen.",
-        "refusal_title": "Keine belegte Antwort",
-        "nearest": "Nächstgelegene Fundstellen (beantworten die Frage möglicherweise nicht):",
-        "more_hits": "Weitere Treffer der Suche",
-        "page": "S.",
-        "section": "Abschnitt",
-        "open_pdf": "PDF auf Seite {page} öffnen",
-        "open_document": "Dokument öffnen",
-        "open_passage": "Textstelle im Dokument anzeigen",
-        "new_window": "(öffnet in neuem Fenster)",
-        "searching": "Suche in der Wissensbasis …",
-        "queued": "Wartet auf das Sprachmodell – Position {position} in der Warteschlange …",
-        "stopped": "Antwort abgebrochen.",
-        "error_title": "Fehler",
-        "unverified": "{count} Satz/Sätze ließen sich nicht mit den Quellen belegen und sind markiert.",
-        "meta_extractive": "Belegstellen",
-        "meta_llm": "KI-Antwort",
-        "seconds": "{seconds} s",
-        "upload": "Dokumente hochladen (PDF, Markdown, HTML, TXT; höchstens {mb} MB je Datei)",
-        "upload_button": "Hochladen und indexieren",
-        "documents_table": "Indexierte Dokumente",
-        "col_title": "Titel",
-        "col_kind": "Typ",
-        "col_pages": "Seiten",
-        "col_chunks": "Abschnitte",
-        "col_indexed": "Indexiert am",
-        "col_source": "Datei",
-        "delete_choice": "Dokument zum Löschen auswählen",
-        "delete": "Ausgewähltes Dokument löschen",
-        "reindex": "Alles neu prüfen (inkrementell indexieren)",
-        "refresh": "Liste aktualisieren",
-        "progress_lesen": "Dateien lesen",
-        "progress_einbetten": "Abschnitte einbetten",
-        "status_heading": "Geladene Modelle und Index",
-        "embedder": "Embedding-Modell",
-        "llm": "Sprachmodell",
-        "llm_none": "keines verfügbar – nur Belegstellen-Modus",
-        "default_mode": "Standardmodus",
-        "index_size": "Index",
-        "index_counts": "{documents} Dokumente, {pages} Seiten, {chunks} Abschnitte",
-        "origin_bundled": "gebündelt",
-        "origin_models-folder": "eigenes Modell aus models/",
-        "origin_setting": "eigenes Modell (Einstellung)",
-        "origin_external": "vom Programm übergeben",
-        "size": "Größe",
-        "source": "Herkunft",
-        "not_loaded": "wird beim ersten Gebrauch geladen",
-        "help_heading": "Ein besseres Sprachmodell verwenden",
-        "help": "Das gebündelte Gemma 3 270M ist ein kleines Basismodell, das Fakten nicht zuverlässig wiedergibt; "
-        "deshalb antwortet der Assistent damit nur mit Belegstellen. Für ausformulierte Antworten eine "
-        "Instruct-GGUF-Datei (z. B. ein 3–8B-Modell in Q4_K_M) in den Ordner {models} legen und die Oberfläche neu "
-        "starten: Die neueste *.gguf-Datei dort wird automatisch verwendet (oder ASSISTANT_LLM=/pfad/modell.gguf "
-        "setzen). „KI-Antwort“ wird dann Standard; jede Quellenangabe wird weiterhin gegen die Quellen geprüft.",
-        "kind_pdf": "PDF",
-        "kind_markdown": "Markdown",
-        "kind_html": "HTML",
-        "kind_text": "Text",
-        "empty_question": "Bitte zuerst eine Frage eingeben.",
-        "decimal": ",",
-        "notice_label": "Hinweis:",
-        "source_word": "Quelle",
-    },
-    "en": {
-        "title": "Advisory assistant",
-        "intro": "Questions on funding, ethics and data protection for public-interest AI projects – answered from "
-        "the local knowledge base, with sources (document, page, section). Everything stays on this computer.",
-        "language": "Sprache / Language",
-        "tab_chat": "Chat",
-        "tab_documents": "Documents",
-        "tab_status": "Settings and status",
-        "chat_label": "Conversation",
-        "chat_placeholder": "Ask a question, e.g. “Who is eligible under the funding guideline AI for the common good?”",
-        "question": "Your question",
-        "question_placeholder": "Type a question and press Enter",
-        "send": "Send",
-        "stop": "Stop",
-        "new_chat": "New conversation",
-        "mode": "Answer mode",
-        "mode_extractive": "Evidence",
-        "mode_llm": "AI answer",
-        "mode_info": "Evidence: verbatim excerpts, no language model. AI answer: written by the local language model, "
-        "every citation is checked.",
-        "query_accordion": "Searched query",
-        "query_label": "Query actually searched (follow-ups get the topic of the previous question)",
-        "sources": "Sources",
-        "sources_empty": "The sources of the current answer appear here.",
-        "sources_pending": "Looking up sources …",
-        "sources_none": "This answer has no sources.",
-        "refusal_title": "No sourced answer",
-        "nearest": "Closest passages (they may not answer the question):",
-        "more_hits": "Further search results",
-        "page": "p.",
-        "section": "Section",
-        "open_pdf": "Open PDF at page {page}",
-        "open_document": "Open document",
-        "open_passage": "Show passage in the document",
-        "new_window": "(opens in a new window)",
-        "searching": "Searching the knowledge base …",
-        "queued": "Waiting for the language model – position {position} in the queue …",
-        "stopped": "Answer stopped.",
-        "error_title": "Error",
-        "unverified": "{count} sentence(s) could not be verified against the sources and are marked.",
-        "meta_extractive": "Evidence",
-        "meta_llm": "AI answer",
-        "seconds": "{seconds} s",
-        "upload": "Upload documents (PDF, Markdown, HTML, TXT; at most {mb} MB per file)",
-        "upload_button": "Upload and index",
-        "documents_table": "Indexed documents",
-        "col_title": "Title",
-        "col_kind": "Type",
-        "col_pages": "Pages",
-        "col_chunks": "Chunks",
-        "col_indexed": "Indexed at",
-        "col_source": "File",
-        "delete_choice": "Choose a document to delete",
-        "delete": "Delete selected document",
-        "reindex": "Re-check everything (incremental indexing)",
-        "refresh": "Refresh list",
-        "progress_lesen": "Reading files",
-        "progress_einbetten": "Embedding chunks",
-        "status_heading": "Loaded models and index",
-        "embedder": "Embedding model",
-        "llm": "Language model",
-        "llm_none": "none available – evidence mode only",
-        "default_mode": "Default mode",
-        "index_size": "Index",
-        "index_counts": "{documents} documents, {pages} pages, {chunks} chunks",
-        "origin_bundled": "bundled",
-        "origin_models-folder": "user-supplied, from models/",
-        "origin_setting": "user-supplied (setting)",
-        "origin_external": "passed in by the program",
-        "size": "Size",
-        "source": "Source",
-        "not_loaded": "loaded on first use",
-        "help_heading": "Using a better language model",
-        "help": "The bundled Gemma 3 270M is a small base model that does not reproduce facts reliably, so with it "
-        "the assistant answers with evidence only. For written answers, put an instruct GGUF file (e.g. a 3–8B model "
-        "in Q4_K_M) into the folder {models} and restart the UI: the newest *.gguf there is used automatically (or "
-        "set ASSISTANT_LLM=/path/model.gguf). “AI answer” then becomes the default; every citation is still checked "
-        "against the sources.",
-        "kind_pdf": "PDF",
-        "kind_markdown": "Markdown",
-        "kind_html": "HTML",
-        "kind_text": "Text",
-        "empty_question": "Please enter a question first.",
-        "decimal": ".",
-        "notice_label": "Note:",
-        "source_word": "Source",
-    },
-}
+    from ..models import ResolvedModel
 
 LANGUAGES = {"Deutsch": "de", "English": "en"}
+#: How the documents table names each document kind.
+_KINDS = {
+    "pdf": Message("ui.kind.pdf"), "markdown": Message("ui.kind.markdown"), "html": Message("ui.kind.html"),
+    "text": Message("ui.kind.text"),
+}
+#: How the status tab names where a model comes from (see :class:`ModelInfo`).
+_ORIGINS = {
+    "bundled": Message("ui.origin.bundled"), "models-folder": Message("ui.origin.models_folder"),
+    "setting": Message("ui.origin.setting"), "external": Message("ui.origin.external"),
+}
 
 #: Markdown syntax characters, written as entities so text can never become Markdown markup.
 _MARKDOWN_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]#!|~$"}
 _MARKER = re.compile(r"(\[\d+\])")
 _WORD = re.compile(r"\w+")
-
-
-def texts(language: str) -> dict[str, str]:
-    """UI strings for a language code ("de" or "en"); German for anything else."""
-    return TEXTS.get(language, TEXTS["de"])
 
 
 def escape(text: str) -> str:
@@ -254,33 +81,33 @@ def anchor_id(turn_number: int, n: int) -> str:
 
 def chat_messages(session: Session) -> list[dict[str, str]]:
     """The whole conversation as Chatbot messages (role/content), rendered from the session."""
-    t = texts(session.language)
     messages: list[dict[str, str]] = []
     for number, turn in enumerate(session.turns, start=1):
         messages.append({"role": "user", "content": escape(turn.question)})
-        messages.append({"role": "assistant", "content": turn_html(turn, number, t)})
+        messages.append({"role": "assistant", "content": turn_html(turn, number, session.language)})
     return messages
 
 
-def turn_html(turn: Turn, number: int, t: dict[str, str]) -> str:
+def turn_html(turn: Turn, number: int, language: str) -> str:
     """The assistant's message for one turn, in its current state (searching, streaming, done …)."""
     if turn.status == "error":
-        return _box("error", t["error_title"], f"<p>{escape(turn.error)}</p>")
+        reason = turn.error.render(language) if turn.error else ""
+        return _box("error", text("ui.error_title", language), f"<p>{escape(reason)}</p>")
     if turn.answer is not None:
-        return answer_html(turn.answer, number, t)
+        return answer_html(turn.answer, number, language)
     draft = _body_html(turn.draft, {}) if turn.draft.strip() else ""
     if turn.status == "stopped":
-        return f'<div class="answer stopped">{draft}<p class="status">{escape(t["stopped"])}</p></div>'
+        return f'<div class="answer stopped">{draft}<p class="status">{escape(text("ui.stopped", language))}</p></div>'
     if turn.status == "queued":
-        status = t["queued"].format(position=turn.queue_position)
+        status = text("ui.queued", language, position=turn.queue_position)
     elif turn.status == "answering":
         return f'<div class="answer streaming" aria-busy="true">{draft}<span class="cursor" aria-hidden="true">▍</span></div>'
     else:
-        status = t["searching"]
+        status = text("ui.searching", language)
     return f'<div class="answer pending" aria-busy="true"><p class="status">{escape(status)}</p></div>'
 
 
-def answer_html(answer: Answer, number: int, t: dict[str, str]) -> str:
+def answer_html(answer: Answer, number: int, language: str) -> str:
     """A final answer: notice, text with ``[n]`` linked to the sources panel, refusals set apart.
 
     Kept on one line so Markdown treats it as a single HTML block.
@@ -288,17 +115,17 @@ def answer_html(answer: Answer, number: int, t: dict[str, str]) -> str:
     targets = {c.n: anchor_id(number, c.n) for c in answer.citations}
     parts: list[str] = []
     if answer.notice:
-        parts.append(f'<p class="notice"><strong>{escape(t["notice_label"])}</strong> {escape(answer.notice)}</p>')
-    parts.append(_body_html(answer.text, targets, t["source_word"]))
+        parts.append(f'<p class="notice"><strong>{escape(text("ui.notice_label", language))}</strong> {escape(answer.notice)}</p>')
+    parts.append(_body_html(answer.text, targets, text("ui.source_word", language)))
     if answer.unverified_sentences:
-        parts.append(f'<p class="notice">{escape(t["unverified"].format(count=answer.unverified_sentences))}</p>')
+        parts.append(f'<p class="notice">{escape(text("ui.unverified", language, count=answer.unverified_sentences))}</p>')
     seconds = answer.timings.get("total_s")
-    meta = t["meta_llm"] if answer.mode == "llm" else t["meta_extractive"]
+    meta = text("ui.mode.llm", language) if answer.mode == "llm" else text("ui.mode.extractive", language)
     if isinstance(seconds, (int, float)):
-        meta += " · " + t["seconds"].format(seconds=_number(seconds, t))
+        meta += " · " + _seconds(seconds, language)
     parts.append(f'<p class="meta">{escape(meta)}</p>')
     if answer.refused:
-        return _box("refusal", t["refusal_title"], "".join(parts))
+        return _box("refusal", text("ui.refusal_title", language), "".join(parts))
     return f'<div class="answer">{"".join(parts)}</div>'
 
 
@@ -342,9 +169,9 @@ def _inline(text: str, targets: dict[int, str], source_word: str) -> str:
     return "".join(out)
 
 
-def _number(value: float, t: dict[str, str]) -> str:
-    formatted = f"{value:.1f}" if value >= 1 else f"{value:.2f}"
-    return formatted.replace(".", t["decimal"])
+def _seconds(value: float, language: str) -> str:
+    # Sub-second timings keep two decimals: "0,42 s".
+    return text("ui.seconds", language, seconds=value) if value >= 1 else text("ui.seconds_fraction", language, seconds=value)
 
 
 # -- sources panel ------------------------------------------------------------------------------------
@@ -352,87 +179,87 @@ def _number(value: float, t: dict[str, str]) -> str:
 
 def sources_html(session: Session) -> str:
     """The sources panel (plain HTML, no Markdown) for the latest turn: numbered sources with page, section, passage."""
-    t = texts(session.language)
-    heading = f'<h2 class="sources-title">{escape_html(t["sources"])}</h2>'
+    language = session.language
+    heading = f'<h2 class="sources-title">{escape_html(text("ui.sources", language))}</h2>'
     if not session.turns:
-        return f'<div class="sources">{heading}<p class="placeholder">{escape_html(t["sources_empty"])}</p></div>'
+        return f'<div class="sources">{heading}<p class="placeholder">{escape_html(text("ui.sources_empty", language))}</p></div>'
     number = len(session.turns)
     turn = session.turns[-1]
     if turn.status == "error" or (turn.answer is None and turn.status == "stopped"):
-        return f'<div class="sources">{heading}<p class="placeholder">{escape_html(t["sources_none"])}</p></div>'
+        return f'<div class="sources">{heading}<p class="placeholder">{escape_html(text("ui.sources_none", language))}</p></div>'
     if turn.answer is None:
-        return f'<div class="sources" aria-busy="true">{heading}<p class="placeholder">{escape_html(t["sources_pending"])}</p></div>'
+        return f'<div class="sources" aria-busy="true">{heading}<p class="placeholder">{escape_html(text("ui.sources_pending", language))}</p></div>'
     answer = turn.answer
     body: list[str] = []
     if answer.refused:
-        body.append(f'<p class="refusal-note"><strong>{escape_html(t["refusal_title"])}.</strong> {escape_html(t["nearest"])}</p>')
-        body.append('<ol class="hits">' + "".join(_hit_item(hit, t) for hit in distinct_sources(answer.retrieved)[:3]) + "</ol>")
+        body.append(f'<p class="refusal-note"><strong>{escape_html(text("ui.refusal_title", language))}.</strong> {escape_html(text("ui.nearest", language))}</p>')
+        body.append('<ol class="hits">' + "".join(_hit_item(hit, language) for hit in distinct_sources(answer.retrieved)[:3]) + "</ol>")
     elif not answer.citations:
-        body.append(f'<p class="placeholder">{escape_html(t["sources_none"])}</p>')
+        body.append(f'<p class="placeholder">{escape_html(text("ui.sources_none", language))}</p>')
     else:
-        items = "".join(_citation_item(c, number, answer.retrieved, t) for c in answer.citations)
+        items = "".join(_citation_item(c, number, answer.retrieved, language) for c in answer.citations)
         body.append(f'<ol class="citations">{items}</ol>')
         cited = {(c.source, c.text) for c in answer.citations}
         others = [h for h in answer.retrieved if (h.chunk.source, h.chunk.text) not in cited]
         if others:
             body.append(
-                f'<details class="more"><summary>{escape_html(t["more_hits"])} ({len(others)})</summary>'
-                f'<ol class="hits">{"".join(_hit_item(h, t) for h in others)}</ol></details>'
+                f'<details class="more"><summary>{escape_html(text("ui.more_hits", language))} ({len(others)})</summary>'
+                f'<ol class="hits">{"".join(_hit_item(h, language) for h in others)}</ol></details>'
             )
     return f'<div class="sources">{heading}{"".join(body)}</div>'
 
 
-def _citation_item(citation: Citation, number: int, retrieved: Sequence["Hit"], t: dict[str, str]) -> str:
+def _citation_item(citation: Citation, number: int, retrieved: Sequence["Hit"], language: str) -> str:
     chunk_id = next((h.chunk.id for h in retrieved if h.chunk.source == citation.source and h.chunk.text == citation.text), None)
     passage_url = document_url(citation.source, chunk_id=chunk_id) if chunk_id else document_url(citation.source)
     if is_pdf(citation.source) and citation.page:
         main_url = document_url(citation.source, page=citation.page)
-        main_label = t["open_pdf"].format(page=citation.page)
+        main_label = text("ui.open_pdf", language, page=citation.page)
     else:
-        main_url, main_label = passage_url, t["open_passage"]
-    links = [_link(main_url, main_label, t, cls="open-source")]
+        main_url, main_label = passage_url, text("ui.open_passage", language)
+    links = [_link(main_url, main_label, language, cls="open-source")]
     if main_url != passage_url:
-        links.append(_link(passage_url, t["open_passage"], t, cls="open-passage"))
+        links.append(_link(passage_url, text("ui.open_passage", language), language, cls="open-passage"))
     return (
         f'<li id="{anchor_id(number, citation.n)}" class="source" tabindex="-1">'
         f'<p class="source-head"><span class="num">[{citation.n}]</span> <strong>{escape_html(citation.title)}</strong></p>'
-        f'<p class="source-meta">{_meta(citation.page, citation.section, citation.source, t)}</p>'
+        f'<p class="source-meta">{_meta(citation.page, citation.section, citation.source, language)}</p>'
         f'<blockquote class="passage">{highlight(citation.text, citation.quotes)}</blockquote>'
         f'<p class="source-links">{" · ".join(links)}</p></li>'
     )
 
 
-def _hit_item(hit: "Hit", t: dict[str, str]) -> str:
+def _hit_item(hit: "Hit", language: str) -> str:
     chunk = hit.chunk
     if is_pdf(chunk.source) and chunk.page:
-        url, label = document_url(chunk.source, page=chunk.page), t["open_pdf"].format(page=chunk.page)
+        url, label = document_url(chunk.source, page=chunk.page), text("ui.open_pdf", language, page=chunk.page)
     else:
-        url, label = document_url(chunk.source, chunk_id=chunk.id), t["open_passage"]
+        url, label = document_url(chunk.source, chunk_id=chunk.id), text("ui.open_passage", language)
     snippet = " ".join(chunk.text.split())
     if len(snippet) > 240:
         snippet = snippet[:240].rsplit(" ", 1)[0] + " …"
     return (
         f'<li class="hit"><strong>{escape_html(chunk.title)}</strong> '
-        f'<span class="source-meta">{_meta(chunk.page, chunk.section, chunk.source, t)}</span>'
-        f'<br><span class="snippet">{escape_html(snippet)}</span><br>{_link(url, label, t, cls="open-source")}</li>'
+        f'<span class="source-meta">{_meta(chunk.page, chunk.section, chunk.source, language)}</span>'
+        f'<br><span class="snippet">{escape_html(snippet)}</span><br>{_link(url, label, language, cls="open-source")}</li>'
     )
 
 
-def _meta(page: int | None, section: str, source: str, t: dict[str, str]) -> str:
+def _meta(page: int | None, section: str, source: str, language: str) -> str:
     parts = []
     if page:
-        parts.append(f'<span class="page">{escape_html(t["page"])} {page}</span>')
+        parts.append(f'<span class="page">{escape_html(text("ui.page", language))} {page}</span>')
     if section:
-        parts.append(f"{escape_html(t['section'])}: {escape_html(section)}")
+        parts.append(f"{escape_html(text('ui.section', language))}: {escape_html(section)}")
     parts.append(f'<span class="file">{escape_html(source)}</span>')
     return " · ".join(parts)
 
 
-def _link(url: str, label: str, t: dict[str, str], cls: str) -> str:
+def _link(url: str, label: str, language: str, cls: str) -> str:
     # The URL is built by document_url from a quoted source name; escaping keeps "&" valid in HTML.
     return (
         f'<a class="{cls}" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-        f'{escape_html(label)}<span class="visually-hidden"> {escape_html(t["new_window"])}</span></a>'
+        f'{escape_html(label)}<span class="visually-hidden"> {escape_html(text("ui.new_window", language))}</span></a>'
     )
 
 
@@ -501,12 +328,11 @@ def _content_words(text: str) -> set[str]:
 
 def document_rows(records: Iterable["DocumentRecord"], language: str) -> list[list[str | int]]:
     """Rows of the documents table: title, type, pages, chunks, date indexed (local time), file."""
-    t = texts(language)
     rows: list[list[str | int]] = []
     for record in sorted(records, key=lambda r: (r.title.lower(), r.source)):
         rows.append([
             record.title,
-            t.get(f"kind_{record.kind}", record.kind),
+            _KINDS[record.kind].render(language) if record.kind in _KINDS else record.kind,
             record.pages if record.pages else "–",
             len(record.chunk_ids),
             format_timestamp(record.indexed_at, language),
@@ -517,8 +343,10 @@ def document_rows(records: Iterable["DocumentRecord"], language: str) -> list[li
 
 def document_headers(language: str) -> list[str]:
     """Column headers matching :func:`document_rows`."""
-    t = texts(language)
-    return [t["col_title"], t["col_kind"], t["col_pages"], t["col_chunks"], t["col_indexed"], t["col_source"]]
+    return [
+        text("ui.col.title", language), text("ui.col.kind", language), text("ui.col.pages", language),
+        text("ui.col.chunks", language), text("ui.col.indexed", language), text("ui.col.source", language),
+    ]
 
 
 def document_choices(records: Iterable["DocumentRecord"]) -> list[tuple[str, str]]:
@@ -540,7 +368,7 @@ def format_timestamp(iso: str, language: str) -> str:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model as shown in the status tab; ``origin`` is a key of the "origin_*" texts."""
+    """A model as shown in the status tab; ``origin`` is a key of ``_ORIGINS``."""
 
     name: str
     origin: str
@@ -560,56 +388,62 @@ class StatusInfo:
     models_dir: str
 
 
-def collect_status(app: "App") -> StatusInfo:
-    """Gather the status of an app without loading any model."""
+def collect_status(
+    settings: "Settings",
+    embedder_name: str,
+    llm: "ResolvedModel | None",
+    default_mode: str,
+    records: Iterable["DocumentRecord"],
+) -> StatusInfo:
+    """The status tab's facts, without loading any model: the embedder in use (``embedder_name``), the
+    resolved chat model, the default answer mode and the indexed documents."""
     from ..models import resolve_embedder
 
-    embedder = ModelInfo(app.embedder.name, "external", None)
+    embedder = ModelInfo(embedder_name, "external", None)
     try:
-        resolved = resolve_embedder(app.settings)
-        if resolved.name == app.embedder.name:
+        resolved = resolve_embedder(settings)
+        if resolved.name == embedder_name:
             embedder = ModelInfo(resolved.name, resolved.origin, resolved.size_bytes)
     except AssistantError:
         pass  # an injected embedder (tests, benchmarks) has no resolvable origin
-    llm = ModelInfo(app.llm.name, app.llm.origin, app.llm.size_bytes) if app.llm is not None else None
-    if llm is None and app.answerer.default_mode == "llm":
-        llm = ModelInfo("—", "external", None)
-    records = list(app.index.manifest.documents.values()) if app.index.manifest else []
+    chat = ModelInfo(llm.name, llm.origin, llm.size_bytes) if llm is not None else None
+    if chat is None and default_mode == "llm":
+        chat = ModelInfo("—", "external", None)
+    records = list(records)
     return StatusInfo(
         embedder=embedder,
-        llm=llm,
-        default_mode=app.answerer.default_mode,
+        llm=chat,
+        default_mode=default_mode,
         documents=len(records),
         pages=sum(r.pages or 0 for r in records),
         chunks=sum(len(r.chunk_ids) for r in records),
-        models_dir=str(app.settings.models_dir),
+        models_dir=str(settings.models_dir),
     )
 
 
 def status_html(info: StatusInfo, language: str) -> str:
     """The status tab: models (name, size, origin), default mode, index size, help on better models."""
-    t = texts(language)
-
     def model_row(label: str, model: ModelInfo | None, empty: str) -> str:
         if model is None:
             return f"<tr><th scope=\"row\">{escape_html(label)}</th><td>{escape_html(empty)}</td></tr>"
-        details = [f"{t['source']}: {t.get('origin_' + model.origin, model.origin)}"]
+        origin = _ORIGINS[model.origin].render(language) if model.origin in _ORIGINS else model.origin
+        details = [f"{text('ui.source', language)}: {origin}"]
         if model.size_bytes:
-            details.append(f"{t['size']}: {format_size(model.size_bytes, language)}")
+            details.append(f"{text('ui.size', language)}: {format_size(model.size_bytes, language)}")
         return (
             f"<tr><th scope=\"row\">{escape_html(label)}</th><td><strong>{escape_html(model.name)}</strong><br>"
             f"{escape_html(' · '.join(details))}</td></tr>"
         )
 
-    mode = t["mode_llm"] if info.default_mode == "llm" else t["mode_extractive"]
-    counts = t["index_counts"].format(documents=info.documents, pages=info.pages, chunks=info.chunks)
+    mode = text("ui.mode.llm", language) if info.default_mode == "llm" else text("ui.mode.extractive", language)
+    counts = text("ui.index_counts", language, documents=info.documents, pages=info.pages, chunks=info.chunks)
     return (
-        f'<div class="status"><h2>{escape_html(t["status_heading"])}</h2><table>'
-        + model_row(t["embedder"], info.embedder, "")
-        + model_row(t["llm"], info.llm, t["llm_none"])
-        + f"<tr><th scope=\"row\">{escape_html(t['default_mode'])}</th><td>{escape_html(mode)}</td></tr>"
-        + f"<tr><th scope=\"row\">{escape_html(t['index_size'])}</th><td>{escape_html(counts)}</td></tr>"
-        + f'</table><h2>{escape_html(t["help_heading"])}</h2><p>{escape_html(t["help"].format(models=info.models_dir))}</p></div>'
+        f'<div class="status"><h2>{escape_html(text("ui.status_heading", language))}</h2><table>'
+        + model_row(text("ui.embedder", language), info.embedder, "")
+        + model_row(text("ui.llm", language), info.llm, text("ui.llm_none", language))
+        + f"<tr><th scope=\"row\">{escape_html(text('ui.default_mode', language))}</th><td>{escape_html(mode)}</td></tr>"
+        + f"<tr><th scope=\"row\">{escape_html(text('ui.index_size', language))}</th><td>{escape_html(counts)}</td></tr>"
+        + f'</table><h2>{escape_html(text("ui.help_heading", language))}</h2><p>{escape_html(text("ui.help", language, models=info.models_dir))}</p></div>'
     )
 
 

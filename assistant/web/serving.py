@@ -14,17 +14,17 @@ import ipaddress
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from ..errors import ConfigError
+from ..messages import text
 
 if TYPE_CHECKING:
-    from ..app import App
     from ..indexing.chunking import Chunk
-    from ..indexing.store import DocumentRecord
+    from ..indexing.store import DocumentRecord, Index
 
 #: For the passage view: text only, no scripts, no external anything.
 HTML_HEADERS = {
@@ -36,27 +36,6 @@ PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-refer
 
 DEFAULT_PORT = 7860
 _PORT_TRIES = 20
-
-_PAGE_TEXTS = {
-    "de": {
-        "not_found": "Dokument nicht gefunden",
-        "not_indexed": "{source} ist nicht (mehr) in der Wissensbasis indexiert.",
-        "missing": "Die Datei {path} ist nicht mehr vorhanden. Bitte im Reiter „Dokumente“ neu indexieren.",
-        "pdf_link": "Original-PDF öffnen",
-        "passage": "Zitierte Textstelle",
-        "page": "Seite",
-        "note": "Indexierter Text des Dokuments; die zitierte Stelle ist markiert.",
-    },
-    "en": {
-        "not_found": "Document not found",
-        "not_indexed": "{source} is not indexed in the knowledge base (any more).",
-        "missing": "The file {path} no longer exists. Please re-index in the “Documents” tab.",
-        "pdf_link": "Open the original PDF",
-        "passage": "Cited passage",
-        "page": "Page",
-        "note": "Indexed text of the document; the cited passage is highlighted.",
-    },
-}
 
 _STYLE = """
 body { font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 48rem; margin: 2rem auto;
@@ -80,7 +59,6 @@ def page_language(accept_language: str | None) -> str:
 
 def passage_page(record: "DocumentRecord", chunks: Sequence["Chunk"], chunk_id: str | None, language: str = "de") -> str:
     """A whole document's indexed text as a standalone HTML page, the chunk ``chunk_id`` marked and anchored."""
-    t = _PAGE_TEXTS.get(language, _PAGE_TEXTS["de"])
     e = html.escape
     body: list[str] = []
     section: str | None = None
@@ -88,12 +66,12 @@ def passage_page(record: "DocumentRecord", chunks: Sequence["Chunk"], chunk_id: 
     for chunk in sorted(chunks, key=lambda c: c.ordinal):
         if chunk.page and chunk.page != page:
             page = chunk.page
-            body.append(f'<p class="page" id="seite-{page}">{e(t["page"])} {page}</p>')
+            body.append(f'<p class="page" id="seite-{page}">{e(text("page.page", language))} {page}</p>')
         if chunk.section and chunk.section != section:
             section = chunk.section
             body.append(f"<h2>{e(section)}</h2>")
         if chunk.id == chunk_id:
-            body.append(f'<p class="chunk" id="stelle" aria-label="{e(t["passage"])}"><mark>{e(chunk.text)}</mark></p>')
+            body.append(f'<p class="chunk" id="stelle" aria-label="{e(text("page.passage", language))}"><mark>{e(chunk.text)}</mark></p>')
         else:
             body.append(f'<p class="chunk">{e(chunk.text)}</p>')
     links = ""
@@ -102,12 +80,12 @@ def passage_page(record: "DocumentRecord", chunks: Sequence["Chunk"], chunk_id: 
 
         cited = next((c for c in chunks if c.id == chunk_id), None)
         url = document_url(record.source, page=cited.page if cited and cited.page else None)
-        links = f' · <a href="{e(url)}">{e(t["pdf_link"])}</a>'
+        links = f' · <a href="{e(url)}">{e(text("page.pdf_link", language))}</a>'
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(record.title)}</title><style>{_STYLE}</style></head><body>"
-        f"<header><h1>{e(record.title)}</h1><p class=\"meta\">{e(record.source)}{links}<br>{e(t['note'])}</p></header>"
+        f"<header><h1>{e(record.title)}</h1><p class=\"meta\">{e(record.source)}{links}<br>{e(text('page.note', language))}</p></header>"
         f"<main>{''.join(body)}</main></body></html>"
     )
 
@@ -121,29 +99,29 @@ def error_page(title: str, message: str, language: str = "de") -> str:
     )
 
 
-def document_router(app: "App") -> APIRouter:
+def document_router(index: "Index") -> APIRouter:
     """FastAPI routes serving indexed documents (see module docstring)."""
     router = APIRouter()
 
     @router.get("/quelle/{source:path}", include_in_schema=False)
     def open_document(source: str, request: Request, chunk: str | None = None, page: int | None = None) -> Response:
         language = page_language(request.headers.get("accept-language"))
-        t = _PAGE_TEXTS[language]
-        manifest = app.index.manifest
-        record = manifest.documents.get(source) if manifest is not None else None
+        record = index.record(source)
         if record is None:
             return HTMLResponse(
-                error_page(t["not_found"], t["not_indexed"].format(source=source), language), 404, HTML_HEADERS
+                error_page(text("page.not_found", language), text("page.not_indexed", language, source=source), language),
+                404, HTML_HEADERS,
             )
         path = Path(record.path)
         if record.kind == "pdf" and chunk is None:
             if not path.is_file():
-                return HTMLResponse(error_page(t["not_found"], t["missing"].format(path=path), language), 404, HTML_HEADERS)
+                page_html = error_page(text("page.not_found", language), text("page.missing", language, path=path), language)
+                return HTMLResponse(page_html, 404, HTML_HEADERS)
             return FileResponse(
                 path, media_type="application/pdf", filename=path.name, content_disposition_type="inline",
                 headers=PDF_HEADERS,
             )
-        chunks, _ = app.index.vectors.get(list(record.chunk_ids))
+        chunks, _ = index.chunks(list(record.chunk_ids))
         return HTMLResponse(passage_page(record, chunks, chunk, language), 200, HTML_HEADERS)
 
     return router
@@ -171,7 +149,8 @@ class BasicAuthMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        supplied = dict(scope.get("headers") or []).get(b"authorization", b"")
+        headers = dict(scope.get("headers") or [])
+        supplied = headers.get(b"authorization", b"")
         if secrets.compare_digest(supplied, self._expected):
             await self.app(scope, receive, send)
             return
@@ -186,7 +165,8 @@ class BasicAuthMiddleware:
                 (b"content-type", b"text/plain; charset=utf-8"),
             ],
         })
-        await send({"type": "http.response.body", "body": "Anmeldung erforderlich.".encode()})
+        language = page_language(headers.get(b"accept-language", b"").decode("latin-1"))
+        await send({"type": "http.response.body", "body": text("serve.login_required", language).encode()})
 
 
 def _b64(text: str) -> bytes:
@@ -205,22 +185,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def ui_credentials(host: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
-    """Login for the UI from ``ASSISTANT_UI_USER``/``ASSISTANT_UI_PASSWORD``.
+def ui_credentials(host: str, user: str, password: str) -> tuple[str, str] | None:
+    """The UI login (settings ``ui_user``/``ui_password``), or None to serve without one.
 
     Required for a non-loopback host (the documents and questions would otherwise be open to the
     network): raises :class:`ConfigError` when they are missing. Optional on loopback.
     """
-    user = environ.get("ASSISTANT_UI_USER", "")
-    password = environ.get("ASSISTANT_UI_PASSWORD", "")
     if user and password:
         return user, password
     if is_loopback(host):
         return None
-    raise ConfigError(
-        f"--host {host} macht die Oberfläche im Netzwerk erreichbar. Dafür sind Zugangsdaten nötig: "
-        "ASSISTANT_UI_USER und ASSISTANT_UI_PASSWORD setzen (oder ohne --host starten: nur 127.0.0.1)."
-    )
+    raise ConfigError("serve.credentials_needed", host=host)
 
 
 def pick_port(host: str, requested: int | None) -> int:
@@ -228,15 +203,12 @@ def pick_port(host: str, requested: int | None) -> int:
     candidates = [requested] if requested is not None else list(range(DEFAULT_PORT, DEFAULT_PORT + _PORT_TRIES))
     for port in candidates:
         if not 0 < port < 65536:
-            raise ConfigError(f"--port {port}: muss zwischen 1 und 65535 liegen.")
+            raise ConfigError("serve.bad_port", port=port)
         if _port_free(host, port):
             return port
     if requested is not None:
-        raise ConfigError(f"Port {requested} auf {host} ist belegt. Einen anderen wählen: assistant ui --port N")
-    raise ConfigError(
-        f"Die Ports {DEFAULT_PORT}–{DEFAULT_PORT + _PORT_TRIES - 1} auf {host} sind belegt. "
-        "Einen freien wählen: assistant ui --port N"
-    )
+        raise ConfigError("serve.port_taken", port=requested, host=host)
+    raise ConfigError("serve.ports_taken", first=DEFAULT_PORT, last=DEFAULT_PORT + _PORT_TRIES - 1, host=host)
 
 
 def _port_free(host: str, port: int) -> bool:

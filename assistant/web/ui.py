@@ -14,6 +14,7 @@ queue with one slot, so chatting stays responsive meanwhile.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -21,7 +22,8 @@ import gradio as gr
 
 from .conversation import LlmQueue, Session, answer_turn, stop_turn
 from ..errors import AssistantError, ConfigError
-from ..indexing.ingest import ProgressCallback
+from ..indexing.ingest import ProgressCallback, stage_label
+from ..messages import text
 from .library import delete_document, reindex, upload_documents
 from .presentation import (
     LANGUAGES,
@@ -32,7 +34,6 @@ from .presentation import (
     document_rows,
     sources_html,
     status_html,
-    texts,
 )
 from .serving import BasicAuthMiddleware, document_router
 
@@ -40,7 +41,15 @@ if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
 
+    from ..answering.answer import Answerer
     from ..app import App
+    from ..config import Settings
+    from ..indexing.ingest import Ingestor
+    from ..indexing.store import DocumentRecord, Index
+    from ..models import ResolvedModel
+
+#: What a callback returns: new values or updates for some components, keyed by component (the rest stay).
+Updates = dict[Any, Any]
 
 UPLOAD_TYPES = [".pdf", ".md", ".markdown", ".html", ".htm", ".txt"]
 #: Answers computed at the same time (each holds a worker thread; llm answers still queue for the model).
@@ -92,71 +101,141 @@ JS = """
 """
 
 
-class ChatUI:
-    """The web UI for one :class:`~assistant.app.App`; :meth:`build` returns the Gradio Blocks."""
+@dataclass
+class View:
+    """The components the callbacks update, created by :meth:`ChatUI.build`."""
 
-    def __init__(self, app: "App", language: str = "de") -> None:
-        self.app = app
+    heading: gr.Markdown
+    language: gr.Radio
+    chat_tab: gr.Tab
+    documents_tab: gr.Tab
+    status_tab: gr.Tab
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    stop: gr.Button
+    new: gr.Button
+    mode: gr.Radio
+    query_accordion: gr.Accordion
+    query: gr.Textbox
+    sources: gr.HTML
+    upload: gr.File
+    library_status: gr.Textbox
+    table: gr.Dataframe
+    choice: gr.Dropdown
+    delete: gr.Button
+    reindex: gr.Button
+    refresh: gr.Button
+    status: gr.HTML
+    session: gr.State
+
+
+class ChatUI:
+    """The web UI over an answerer and an index; :meth:`build` returns the Gradio Blocks.
+
+    The callbacks return ``{component: update}`` for the components of :attr:`view` they change, so
+    they need :meth:`build` to have run.
+    """
+
+    def __init__(
+        self,
+        answerer: "Answerer",
+        ingestor: "Ingestor",
+        index: "Index",
+        settings: "Settings",
+        *,
+        embedder_name: str,
+        llm: "ResolvedModel | None",
+        language: str = "de",
+    ) -> None:
+        self.answerer = answerer
+        self.ingestor = ingestor
+        self.index = index
+        self.settings = settings
+        self.embedder_name = embedder_name  # for the status tab, as are settings and llm
+        self.llm = llm
         self.language = language
         self.queue = LlmQueue()
+        self._view: View | None = None
+
+    @classmethod
+    def for_app(cls, app: "App", language: str = "de") -> "ChatUI":
+        """The UI wired to the parts of an assembled app."""
+        return cls(
+            app.answerer, app.ingestor, app.index, app.settings,
+            embedder_name=app.embedder.name, llm=app.llm, language=language,
+        )
+
+    @property
+    def view(self) -> View:
+        """The components of the last :meth:`build`."""
+        if self._view is None:
+            raise RuntimeError("ChatUI.build() creates the components the callbacks update")
+        return self._view
 
     # -- layout ---------------------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
         """Lay out chat, documents and status tabs and wire the callbacks."""
-        t = texts(self.language)
+        code = self.language
         language_label = next(label for label, code in LANGUAGES.items() if code == self.language)
-        with gr.Blocks(title=t["title"], analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
+        with gr.Blocks(title=text("ui.title", code), analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
             session = gr.State(Session(language=self.language))
             with gr.Row(equal_height=True):
-                heading = gr.Markdown(self._heading(t), elem_id="heading")
-                language = gr.Radio(list(LANGUAGES), value=language_label, label=t["language"], elem_id="language", scale=0, min_width=220)
+                heading = gr.Markdown(self._heading(code), elem_id="heading")
+                language = gr.Radio(list(LANGUAGES), value=language_label, label=text("ui.language", code), elem_id="language", scale=0, min_width=220)
             with gr.Tabs():
-                with gr.Tab(t["tab_chat"], id="chat") as chat_tab:
+                with gr.Tab(text("ui.tab.chat", code), id="chat") as chat_tab:
                     with gr.Row(equal_height=False):
                         with gr.Column(scale=3, min_width=360):
                             chatbot = gr.Chatbot(
-                                label=t["chat_label"], elem_id="chat", height="58vh", placeholder=t["chat_placeholder"],
+                                label=text("ui.chat_label", code), elem_id="chat", height="58vh", placeholder=text("ui.chat_placeholder", code),
                                 buttons=["copy", "copy_all"], feedback_options=None, latex_delimiters=[],
                                 sanitize_html=True, group_consecutive_messages=False,
                             )
                             question = gr.Textbox(
-                                label=t["question"], placeholder=t["question_placeholder"], elem_id="question",
+                                label=text("ui.question", code), placeholder=text("ui.question_placeholder", code), elem_id="question",
                                 lines=1, max_lines=4, autofocus=True,
                             )
                             with gr.Row():
-                                send = gr.Button(t["send"], variant="primary", elem_id="send")
-                                stop = gr.Button(t["stop"], variant="stop", elem_id="stop")
-                                new = gr.Button(t["new_chat"], variant="secondary", elem_id="new-chat")
+                                send = gr.Button(text("ui.send", code), variant="primary", elem_id="send")
+                                stop = gr.Button(text("ui.stop", code), variant="stop", elem_id="stop")
+                                new = gr.Button(text("ui.new_chat", code), variant="secondary", elem_id="new-chat")
                             mode = gr.Radio(
-                                self._mode_choices(t), value=self.app.answerer.default_mode, label=t["mode"],
-                                info=t["mode_info"], elem_id="mode",
+                                self._mode_choices(code), value=self.answerer.default_mode, label=text("ui.mode", code),
+                                info=text("ui.mode_info", code), elem_id="mode",
                             )
-                            with gr.Accordion(t["query_accordion"], open=False, elem_id="query-accordion") as query_accordion:
-                                query = gr.Textbox(label=t["query_label"], interactive=False, elem_id="query")
+                            with gr.Accordion(text("ui.query_accordion", code), open=False, elem_id="query-accordion") as query_accordion:
+                                query = gr.Textbox(label=text("ui.query_label", code), interactive=False, elem_id="query")
                         with gr.Column(scale=2, min_width=320):
                             sources = gr.HTML(sources_html(Session(language=self.language)), elem_id="sources", js_on_load=None)
-                with gr.Tab(t["tab_documents"], id="documents") as documents_tab:
+                with gr.Tab(text("ui.tab.documents", code), id="documents") as documents_tab:
                     upload = gr.File(
-                        label=t["upload"].format(mb=self.app.settings.upload_max_mb), file_count="multiple",
+                        label=text("ui.upload", code, mb=self.settings.upload_max_mb), file_count="multiple",
                         file_types=UPLOAD_TYPES, type="filepath", elem_id="upload",
                     )
-                    library_status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="library-status")
+                    library_status = gr.Textbox(label=text("ui.library_status", code), interactive=False, lines=3, elem_id="library-status")
                     records = self._records()
                     table = gr.Dataframe(
                         value=document_rows(records, self.language), headers=document_headers(self.language),
-                        label=t["documents_table"], interactive=False, wrap=True, elem_id="documents", max_height=480,
+                        label=text("ui.documents_table", code), interactive=False, wrap=True, elem_id="documents", max_height=480,
                         column_widths=["28%", "9%", "8%", "10%", "15%", "30%"],
                     )
                     with gr.Row(equal_height=True):
-                        choice = gr.Dropdown(document_choices(records), value=None, label=t["delete_choice"], elem_id="delete-choice", scale=3)
-                        delete = gr.Button(t["delete"], variant="stop", elem_id="delete", scale=1)
+                        choice = gr.Dropdown(document_choices(records), value=None, label=text("ui.delete_choice", code), elem_id="delete-choice", scale=3)
+                        delete = gr.Button(text("ui.delete", code), variant="stop", elem_id="delete", scale=1)
                     with gr.Row():
-                        reindex_button = gr.Button(t["reindex"], elem_id="reindex")
-                        refresh = gr.Button(t["refresh"], elem_id="refresh")
-                with gr.Tab(t["tab_status"], id="status") as status_tab:
-                    status = gr.HTML(status_html(collect_status(self.app), self.language), elem_id="status", js_on_load=None)
+                        reindex_button = gr.Button(text("ui.reindex", code), elem_id="reindex")
+                        refresh = gr.Button(text("ui.refresh", code), elem_id="refresh")
+                with gr.Tab(text("ui.tab.status", code), id="status") as status_tab:
+                    status = gr.HTML(self._status_html(records, self.language), elem_id="status", js_on_load=None)
+            self._view = View(
+                heading, language, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
+                query_accordion, query, sources, upload, library_status, table, choice, delete, reindex_button, refresh,
+                status, session,
+            )
 
+            # The callbacks return {component: update}: these lists only declare what each may update.
             private: dict[str, Any] = {"api_visibility": "private"}
             gr.on(
                 [send.click, question.submit], self.ask, inputs=[question, mode, session],
@@ -194,147 +273,156 @@ class ChatUI:
         return blocks
 
     @staticmethod
-    def _heading(t: dict[str, str]) -> str:
-        return f"# {t['title']}\n{t['intro']}"
+    def _heading(code: str) -> str:
+        return f"# {text('ui.title', code)}\n{text('ui.intro', code)}"
 
     @staticmethod
-    def _mode_choices(t: dict[str, str]) -> list[tuple[str, str]]:
-        return [(t["mode_extractive"], "extractive"), (t["mode_llm"], "llm")]
+    def _mode_choices(code: str) -> list[tuple[str, str]]:
+        return [(text("ui.mode.extractive", code), "extractive"), (text("ui.mode.llm", code), "llm")]
 
-    def _records(self) -> list[Any]:
-        manifest = self.app.index.manifest
-        return list(manifest.documents.values()) if manifest is not None else []
+    def _records(self) -> list["DocumentRecord"]:
+        return list(self.index.records().values())
+
+    def _status_html(self, records: list["DocumentRecord"], language: str) -> str:
+        info = collect_status(self.settings, self.embedder_name, self.llm, self.answerer.default_mode, records)
+        return status_html(info, language)
 
     # -- chat callbacks ------------------------------------------------------------------------------
 
-    def ask(self, question: str, mode: str, session: Session) -> Iterator[tuple[Any, ...]]:
+    def ask(self, question: str, mode: str, session: Session) -> Iterator[Updates]:
         """Stream one answer into the chat; only changed outputs are sent after the first update."""
+        v = self.view
         if not (question or "").strip():
-            gr.Warning(texts(session.language)["empty_question"])
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), session
+            gr.Warning(text("ui.empty_question", session.language))
+            yield {v.session: session}
             return
         last_sources = None
         first = True
-        for turn in answer_turn(self.app, session, question, "llm" if mode == "llm" else "extractive", self.queue):
+        turns = answer_turn(self.answerer, self.index, session, question, "llm" if mode == "llm" else "extractive", self.queue)
+        for turn in turns:
             panel = sources_html(session)
             if turn.stop_requested:
                 return  # the stop (or new conversation) callback has rendered the chat already
-            yield (
-                chat_messages(session),
-                panel if panel != last_sources else gr.skip(),
-                turn.query if first else gr.skip(),
-                "" if first else gr.skip(),  # clear the box once; the user may already type the next question
-                session,
-            )
+            update: Updates = {v.chatbot: chat_messages(session), v.session: session}
+            if panel != last_sources:
+                update[v.sources] = panel
+            if first:
+                update[v.query] = turn.query
+                update[v.question] = ""  # clear the box once; the user may already type the next question
+            yield update
             last_sources = panel
             first = False
 
-    def stop(self, session: Session) -> tuple[Any, ...]:
+    def stop(self, session: Session) -> Updates:
         """Stop button: the running answer ends at its next piece; show the turn as stopped."""
         stop_turn(session)
-        return chat_messages(session), sources_html(session), session
+        v = self.view
+        return {v.chatbot: chat_messages(session), v.sources: sources_html(session), v.session: session}
 
-    def new_conversation(self, session: Session) -> tuple[Any, ...]:
+    def new_conversation(self, session: Session) -> Updates:
         """Start over in this tab (keeps the language; a running answer stops)."""
         session.reset()
-        return [], sources_html(session), "", session
+        v = self.view
+        return {v.chatbot: [], v.sources: sources_html(session), v.query: "", v.session: session}
 
     # -- documents callbacks -------------------------------------------------------------------------
 
-    def upload(self, files: list[str] | None, language_label: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def upload(self, files: list[str] | None, language_label: str, progress: gr.Progress = gr.Progress()) -> Updates:
         """Store and index uploaded files, then refresh the table (the upload field is cleared)."""
         code = LANGUAGES.get(language_label, "de")
         pairs = [(Path(f), Path(f).name) for f in files or []]
         try:
-            lines = upload_documents(self.app, pairs, code, progress=self._progress(progress, code))
+            lines = upload_documents(
+                self.ingestor, self.index, pairs, max_bytes=self.settings.upload_max_mb * 1024 * 1024,
+                language=code, progress=self._progress(progress, code),
+            )
         except AssistantError as exc:
-            gr.Warning(str(exc))
-            lines = [str(exc)]
-        return ("\n".join(lines), *self._library_views(code), None)
+            gr.Warning(exc.render(code))
+            lines = [exc.render(code)]
+        return {self.view.library_status: "\n".join(lines), **self._library_views(code), self.view.upload: None}
 
-    def delete(self, source: str | None, language_label: str) -> tuple[Any, ...]:
+    def delete(self, source: str | None, language_label: str) -> Updates:
         """Delete the chosen document from the index (its file goes to the trash folder)."""
         code = LANGUAGES.get(language_label, "de")
         try:
-            message = delete_document(self.app, source, code)
+            message = delete_document(self.ingestor, self.index, source, code)
         except AssistantError as exc:
-            gr.Warning(str(exc))
-            message = str(exc)
-        return (message, *self._library_views(code))
+            gr.Warning(exc.render(code))
+            message = exc.render(code)
+        return {self.view.library_status: message, **self._library_views(code)}
 
-    def reindex(self, language_label: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def reindex(self, language_label: str, progress: gr.Progress = gr.Progress()) -> Updates:
         """Incrementally re-index the corpus folder."""
         code = LANGUAGES.get(language_label, "de")
         try:
-            lines = reindex(self.app, code, progress=self._progress(progress, code))
+            lines = reindex(self.ingestor, code, progress=self._progress(progress, code))
         except AssistantError as exc:
-            gr.Warning(str(exc))
-            lines = [str(exc)]
-        return ("\n".join(lines), *self._library_views(code))
+            gr.Warning(exc.render(code))
+            lines = [exc.render(code)]
+        return {self.view.library_status: "\n".join(lines), **self._library_views(code)}
 
-    def refresh(self, language_label: str) -> tuple[Any, ...]:
+    def refresh(self, language_label: str) -> Updates:
         """Documents table, delete choices and status, read fresh from the index."""
         return self._library_views(LANGUAGES.get(language_label, "de"))
 
-    def _library_views(self, language: str) -> tuple[Any, ...]:
+    def _library_views(self, language: str) -> Updates:
         records = self._records()
-        return (
-            gr.Dataframe(value=document_rows(records, language), headers=document_headers(language)),
-            gr.Dropdown(choices=document_choices(records), value=None),
-            status_html(collect_status(self.app), language),
-        )
+        v = self.view
+        return {
+            v.table: gr.Dataframe(value=document_rows(records, language), headers=document_headers(language)),
+            v.choice: gr.Dropdown(choices=document_choices(records), value=None),
+            v.status: self._status_html(records, language),
+        }
 
     @staticmethod
     def _progress(progress: gr.Progress, language: str) -> ProgressCallback:
-        t = texts(language)
-
         def update(stage: str, done: int, total: int) -> None:
             if total:
-                progress((done, total), desc=t.get(f"progress_{stage}", stage), unit="")
+                progress((done, total), desc=stage_label(stage, language), unit="")
 
         return update
 
     # -- language ------------------------------------------------------------------------------------
 
-    def switch_language(self, language_label: str, session: Session) -> list[Any]:
+    def switch_language(self, language_label: str, session: Session) -> Updates:
         """Relabel every component and re-render the conversation in the chosen language."""
         code = LANGUAGES.get(language_label, "de")
         session.language = code
-        t = texts(code)
         records = self._records()
-        return [
-            self._heading(t),
-            gr.Radio(label=t["language"]),
-            gr.Tab(label=t["tab_chat"]),
-            gr.Tab(label=t["tab_documents"]),
-            gr.Tab(label=t["tab_status"]),
-            gr.Chatbot(value=chat_messages(session), label=t["chat_label"], placeholder=t["chat_placeholder"]),
-            gr.Textbox(label=t["question"], placeholder=t["question_placeholder"]),
-            gr.Button(t["send"]),
-            gr.Button(t["stop"]),
-            gr.Button(t["new_chat"]),
-            gr.Radio(choices=self._mode_choices(t), label=t["mode"], info=t["mode_info"]),
-            gr.Accordion(label=t["query_accordion"]),
-            gr.Textbox(label=t["query_label"]),
-            gr.File(label=t["upload"].format(mb=self.app.settings.upload_max_mb)),
-            gr.Dataframe(value=document_rows(records, code), headers=document_headers(code), label=t["documents_table"]),
-            gr.Dropdown(label=t["delete_choice"]),
-            gr.Button(t["delete"]),
-            gr.Button(t["reindex"]),
-            gr.Button(t["refresh"]),
-            sources_html(session),
-            status_html(collect_status(self.app), code),
-            session,
-        ]
+        v = self.view
+        return {
+            v.heading: self._heading(code),
+            v.language: gr.Radio(label=text("ui.language", code)),
+            v.chat_tab: gr.Tab(label=text("ui.tab.chat", code)),
+            v.documents_tab: gr.Tab(label=text("ui.tab.documents", code)),
+            v.status_tab: gr.Tab(label=text("ui.tab.status", code)),
+            v.chatbot: gr.Chatbot(value=chat_messages(session), label=text("ui.chat_label", code), placeholder=text("ui.chat_placeholder", code)),
+            v.question: gr.Textbox(label=text("ui.question", code), placeholder=text("ui.question_placeholder", code)),
+            v.send: gr.Button(text("ui.send", code)),
+            v.stop: gr.Button(text("ui.stop", code)),
+            v.new: gr.Button(text("ui.new_chat", code)),
+            v.mode: gr.Radio(choices=self._mode_choices(code), label=text("ui.mode", code), info=text("ui.mode_info", code)),
+            v.query_accordion: gr.Accordion(label=text("ui.query_accordion", code)),
+            v.query: gr.Textbox(label=text("ui.query_label", code)),
+            v.upload: gr.File(label=text("ui.upload", code, mb=self.settings.upload_max_mb)),
+            v.table: gr.Dataframe(value=document_rows(records, code), headers=document_headers(code), label=text("ui.documents_table", code)),
+            v.choice: gr.Dropdown(label=text("ui.delete_choice", code)),
+            v.delete: gr.Button(text("ui.delete", code)),
+            v.reindex: gr.Button(text("ui.reindex", code)),
+            v.refresh: gr.Button(text("ui.refresh", code)),
+            v.sources: sources_html(session),
+            v.status: self._status_html(records, code),
+            v.session: session,
+        }
 
 
 def create_server(app: "App", *, language: str = "de", credentials: tuple[str, str] | None = None) -> "FastAPI":
     """The complete web app: document routes plus the Gradio UI at ``/``, optionally behind a login."""
     from fastapi import FastAPI
 
-    blocks = ChatUI(app, language).build()
+    blocks = ChatUI.for_app(app, language).build()
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    server.include_router(document_router(app))  # before the mount at "/", which would catch everything
+    server.include_router(document_router(app.index))  # before the mount at "/", which would catch everything
     gr.mount_gradio_app(
         server, blocks, path="/", footer_links=[], run_history=False, ssr_mode=False, pwa=False, mcp_server=False,
         enable_monitoring=False, max_file_size=f"{app.settings.upload_max_mb}mb", show_error=True,
@@ -353,22 +441,21 @@ def web_server(app: "App", host: str, port: int, credentials: tuple[str, str] | 
     """
     import uvicorn
 
-    config = uvicorn.Config(create_server(app, credentials=credentials), host=host.strip("[]"), port=port, log_level="warning")
+    server = create_server(app, language=app.settings.language, credentials=credentials)
+    config = uvicorn.Config(server, host=host.strip("[]"), port=port, log_level="warning")
     return uvicorn.Server(config)
 
 
 def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> None:
     """Run the web UI until interrupted (blocking)."""
     server = web_server(app, host, port, credentials)
-    shown = host if host not in ("0.0.0.0", "::") else "<IP-Adresse dieses Rechners>"
+    language = app.settings.language
+    shown = host if host not in ("0.0.0.0", "::") else text("ui.this_host", language)
     shown = f"[{shown}]" if ":" in shown else shown
-    print(f"Beratungsassistent läuft: http://{shown}:{port}/   (Beenden mit Strg+C)", flush=True, file=sys.stdout)
+    print(text("ui.running", language, host=shown, port=port), flush=True, file=sys.stdout)
     try:
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl+C it handled: a normal end, not an interrupted command
     if not server.started:
-        raise ConfigError(
-            f"Die Oberfläche konnte auf {host}:{port} nicht starten (siehe Meldung oben; Port belegt?). "
-            "Einen anderen Port wählen: assistant ui --port N"
-        )
+        raise ConfigError("ui.start_failed", host=host, port=port)
