@@ -97,7 +97,8 @@ def build_app(
     embedder = embedder if embedder is not None else create_embedder(settings)
     index = Index(settings.index_dir, client=chroma_client)
     retriever = Retriever(index, embedder, settings.fusion_params)
-    ingestor = Ingestor(index, embedder, settings.corpus_dir, settings.ingest_params, embedding_cache(settings, embedder))
+    cache = embedding_cache(settings, embedder)
+    ingestor = Ingestor(index, embedder, settings.corpus_dir, settings.ingest_params, cache)
     resolved: ResolvedModel | None = None
     if chat_model is not None:
         factory: Callable[[], ChatModel] = lambda: chat_model  # noqa: E731
@@ -109,9 +110,10 @@ def build_app(
         except ModelError as exc:
             error = exc
         factory = LazyChatModel(settings, resolved, error)
-        # The bundled model is a base model that gets facts wrong: it must never be the default voice.
-        default_mode = "llm" if resolved is not None and resolved.origin != "bundled" else "extractive"
-    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params)
+        # Only an instruct model (one with a chat template) can write answers; a base model would
+        # continue the prompt as a document and get facts wrong, so it is never the default voice.
+        default_mode = "llm" if resolved is not None and resolved.has_chat_template else "extractive"
+    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache)
     return App(settings, embedder, index, retriever, ingestor, answerer, resolved)
 
 

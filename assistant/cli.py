@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 
     setup = sub.add_parser("setup", help="gebündelte Modelle einmalig bereitstellen (lädt Pakete aus PyPI)")
     setup.add_argument("--verify", action="store_true", help="Prüfsummen der Modelle vollständig neu berechnen")
+    setup.add_argument("--llm", choices=["small"],
+                       help="small = zusätzlich das kleine, schnellere Sprachmodell (Qwen2.5-Coder-0.5B; ASSISTANT_LLM=small)")
 
     ingest = sub.add_parser("ingest", help="Dokumente indexieren (inkrementell)")
     ingest.add_argument("paths", nargs="*", type=Path, help="Dateien oder Ordner (Standard: corpus/)")
@@ -106,7 +108,7 @@ def main(argv: Sequence[str] | None = None, *, app_factory: AppFactory | None = 
 def _setup(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .models import fetch_bundled_models
 
-    fetch_bundled_models(settings, progress=True, verify=args.verify)
+    fetch_bundled_models(settings, small_llm=args.llm == "small", progress=True, verify=args.verify)
     print(text("cli.models_ready", settings.language, folder=settings.cache_dir / "models"))
     return 0
 

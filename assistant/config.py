@@ -102,6 +102,12 @@ class AnswerParams:
     sentence_margin: float
     #: Extractive: weight of the chunk's retrieval rank against the sentence's own similarity.
     chunk_weight: float
+    #: Written answers: evidence units given to the model (each with its neighbouring sentences) ...
+    prompt_units: int
+    #: ... scoring at most this much below the best unit ...
+    prompt_margin: float
+    #: ... and at most this many characters of excerpts in all (the prompt-length lever on a CPU).
+    prompt_chars: int
     max_new_tokens: int
 
 
@@ -174,8 +180,15 @@ class Settings:
     extractive_sentence_margin: float = 0.12
     #: Extractive answers: weight of the chunk's retrieval score against the sentence's own similarity.
     extractive_chunk_weight: float = 0.3
+    #: Written answers: evidence units (sentences, list blocks) the model sees, each with its neighbours.
+    llm_evidence_units: int = 6
+    #: Written answers: leave out units scoring more than this below the best one.
+    llm_evidence_margin: float = 0.2
+    #: Written answers: most characters of source excerpts in the prompt (prompt length sets the first-token time).
+    llm_evidence_chars: int = 1800
 
-    #: GGUF chat model: a file path. Empty: newest ``models/*.gguf``, then the bundled Gemma 3 270M.
+    #: GGUF chat model: a file path, or ``small`` for the bundled Qwen2.5-Coder-0.5B. Empty or ``default``:
+    #: newest ``models/*.gguf``, then the bundled Qwen2.5-Coder-1.5B-Instruct.
     llm: str = ""
     #: Context window of the chat model in tokens.
     llm_context: int = 4096
@@ -202,7 +215,8 @@ class Settings:
         if self.chunk_target_chars < 100 or self.chunk_max_chars < self.chunk_target_chars:
             raise ConfigError("config.chunk_sizes", target=self.chunk_target_chars, maximum=self.chunk_max_chars)
         for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "upload_max_mb",
-                     "max_file_mb", "max_pages", "max_document_chars", "max_pdf_fragments", "extractive_max_sentences"):
+                     "max_file_mb", "max_pages", "max_document_chars", "max_pdf_fragments", "extractive_max_sentences",
+                     "llm_evidence_units", "llm_evidence_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError("config.not_positive", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
         if self.threads < 0:
@@ -213,7 +227,7 @@ class Settings:
             raise ConfigError("config.weights")
         if self.max_read_seconds <= 0:
             raise ConfigError("config.read_seconds", value=self.max_read_seconds)
-        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight"):
+        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight", "llm_evidence_margin"):
             if getattr(self, name) < 0:
                 raise ConfigError("config.negative", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
         if self.language not in LANGUAGES:
@@ -272,6 +286,9 @@ class Settings:
             max_sentences=self.extractive_max_sentences,
             sentence_margin=self.extractive_sentence_margin,
             chunk_weight=self.extractive_chunk_weight,
+            prompt_units=self.llm_evidence_units,
+            prompt_margin=self.llm_evidence_margin,
+            prompt_chars=self.llm_evidence_chars,
             max_new_tokens=self.llm_max_tokens,
         )
 

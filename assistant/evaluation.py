@@ -13,6 +13,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Iterable, Sequence, TextIO
 
+from .text import prose_language
+
 _IGNORED = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
 
 
@@ -100,6 +102,16 @@ class QuestionResult:
     fact_recall: float | None
     first_token_s: float | None
     total_s: float
+    #: What the user saw: "llm" for a written answer, "extractive" for excerpts (also after a fallback).
+    shown_mode: str = "extractive"
+    #: A written answer is in the question's language (None for excerpts and refusals by retrieval).
+    language_ok: bool | None = None
+    #: Written answers: claims, the claims attributed to a supporting source, and the model's own markers.
+    claims: int = 0
+    verified: int = 0
+    model_marked: int = 0
+    model_marked_right: int = 0
+    evidence_s: float | None = None
 
 
 def score_answer(item: dict, answer: dict) -> QuestionResult:
@@ -110,6 +122,7 @@ def score_answer(item: dict, answer: dict) -> QuestionResult:
     retrieved_texts = set(retrieved)
     citations = answer["citations"]
     cited = [c["text"] for c in citations]
+    attribution = answer.get("attribution") or {}
     return QuestionResult(
         id=item["id"],
         type=item.get("type", ""),
@@ -121,6 +134,13 @@ def score_answer(item: dict, answer: dict) -> QuestionResult:
         fact_recall=None if answer["refused"] and not should_refuse else fact_recall(answer["answer"], item.get("facts") or []),
         first_token_s=answer["timings"].get("first_token_s"),
         total_s=float(answer["timings"]["total_s"]),
+        shown_mode=answer.get("mode", "extractive"),
+        language_ok=(prose_language(answer["answer"]) == answer.get("language", "de")) if answer.get("mode") == "llm" else None,
+        claims=attribution.get("claims", 0),
+        verified=attribution.get("verified", 0),
+        model_marked=attribution.get("model_marked", 0),
+        model_marked_right=attribution.get("model_marked_right", 0),
+        evidence_s=answer["timings"].get("evidence_s"),
     )
 
 
@@ -145,6 +165,11 @@ def summarize(results: Sequence[QuestionResult]) -> dict:
         "refusal_accuracy": mean(1.0 if r.refused == r.should_refuse else 0.0 for r in results) if results else None,
         "false_refusals": sum(1 for r in answerable if r.refused),
         "missed_refusals": sum(1 for r in results if r.should_refuse and not r.refused),
+        "written_answers": sum(1 for r in results if r.shown_mode == "llm"),
+        "verified_share": (sum(r.verified for r in results) / claims) if (claims := sum(r.claims for r in results)) else None,
+        "model_marker_accuracy": (sum(r.model_marked_right for r in results) / marked) if (marked := sum(r.model_marked for r in results)) else None,
+        "wrong_language": sum(1 for r in results if r.language_ok is False),
+        "evidence_s_p50": percentile([r.evidence_s for r in results if r.evidence_s is not None], 50),
         "first_token_s_p50": percentile(first, 50),
         "first_token_s_p95": percentile(first, 95),
         "total_s_p50": percentile(total, 50),
@@ -196,7 +221,9 @@ def _fmt(value: Any) -> str:
 _COLUMNS = [
     ("n", "n"), ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("mrr@10", "MRR@10"), ("citation_hit_rate", "citation hit"),
     ("citations_valid", "citations valid"), ("fact_recall", "fact recall"), ("refusal_accuracy", "refusal acc."),
-    ("first_token_s_p50", "first token p50 s"), ("total_s_p50", "total p50 s"), ("total_s_p95", "total p95 s"),
+    ("written_answers", "written"), ("verified_share", "verified sentences"), ("wrong_language", "wrong language"),
+    ("evidence_s_p50", "evidence p50 s"), ("first_token_s_p50", "first token p50 s"), ("total_s_p50", "total p50 s"),
+    ("total_s_p95", "total p95 s"),
 ]
 
 

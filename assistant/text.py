@@ -36,6 +36,29 @@ def detect_language(text: str) -> str:
     return "en" if english > german else "de"
 
 
+_PROSE_TOKEN = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+
+
+def prose_language(text: str) -> str:
+    """'de' or 'en' for a written answer, which may quote German names in an English sentence.
+
+    Capitalised words are names or German nouns, and a function word between two of them belongs to a
+    name ("Bundesministerium für Arbeit und Soziales"): only the remaining lower-case words count.
+    """
+    tokens = _PROSE_TOKEN.findall(text)
+    german = english = 0
+    for i, token in enumerate(tokens):
+        if token[0].isupper() and i > 0:
+            continue
+        word = token.lower()
+        inside_name = 0 < i < len(tokens) - 1 and tokens[i - 1][0].isupper() and tokens[i + 1][0].isupper()
+        if word in _GERMAN and not inside_name:
+            german += 1 + (2 if re.search(r"[äöüß]", word) else 0)
+        elif word in _ENGLISH:
+            english += 1
+    return "en" if english > german else "de"
+
+
 # -- stop words ------------------------------------------------------------------------------------
 
 #: Function words in German and English: they carry no topic and would dominate BM25 on long chunks.
@@ -137,3 +160,52 @@ QUESTION_WORDS = frozenset(
 )
 #: English words that are capitalised only because they open a sentence ("I", "Please tell me").
 ENGLISH_FUNCTION_WORDS = frozenset("the a an i and or but if please tell me".split())
+
+
+# -- numbers and "not in the sources" statements (checks of generated answers) ---------------------
+
+# A number as written in German or English text: "250.000", "90", "2,5", "1.5", "31.12.2025".
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
+# A German numeric date: day and year are checked, the month may be written as a word in the source.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers a text states, as written (amounts, percentages, years, dates, paragraph numbers)."""
+    return [match.group(0).rstrip(".,") for match in _NUMBER.finditer(text)]
+
+
+def number_occurs(number: str, text: str) -> bool:
+    """Whether ``number`` (from :func:`numbers`) is stated in ``text``.
+
+    Thousands separators and decimal marks are ignored ("250.000" = "250 000" = "250000"), so a
+    model that rewrites an amount in the other convention is not punished; the digits must match.
+    A numeric date counts as stated when its day and year are ("31.12.2025" in a text that says
+    "31. Dezember 2025").
+    """
+    stated = {_digits(n) for n in numbers(text)} | {_digits(m.group(0)) for m in re.finditer(r"\d+(?:[ .,]\d{3})+", text)}
+    date = _NUMERIC_DATE.match(number)
+    if date and _digits(number) not in stated:
+        day, _, year = date.groups()
+        return str(int(day)) in {n.lstrip("0") for n in stated} and year in stated
+    return _digits(number) in stated
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+# What a language model writes when the sources do not answer the question (German and English).
+_NO_INFORMATION = re.compile(
+    r"\b(?:keine(?:rlei)? (?:Angaben?|Informationen?|Aussagen?|Hinweise?)"
+    r"|(?:nicht|nichts) (?:in den (?:Auszügen|Quellen)|angegeben|erwähnt|genannt|bekannt)"
+    r"|no (?:information|details?|mention|statement)"
+    r"|(?:does|do) not (?:contain|mention|say|specify|state|cover)"
+    r"|(?:is|are) not (?:mentioned|specified|stated|covered|given|known))\b",
+    re.IGNORECASE,
+)
+
+
+def says_not_in_sources(sentence: str) -> bool:
+    """Whether a sentence states that the sources (knowledge base) do not give the answer."""
+    return bool(_NO_INFORMATION.search(sentence))

@@ -37,7 +37,6 @@ from assistant.config import Settings
 from assistant.errors import ConfigError, InputError, ModelError
 from assistant.evaluation import RankingMetrics, first_hit_rank, load_jsonl, percentile
 from assistant.indexing.ingest import IGNORED_NAMES
-from assistant.text import detect_language
 from benchmarks.data import HELDOUT_QUESTIONS, shared_dir
 
 if TYPE_CHECKING:
@@ -143,7 +142,7 @@ def run_bench(
         _latency_curve(recorder, bench_settings, embedder, options, questions, work)
         _first_evidence(recorder, app, questions)
         if options.llm:
-            _llm(recorder, app, settings, chat_model, questions[: options.llm_runs], options.llm_max_tokens)
+            _llm(recorder, app, settings, chat_model, questions, options.llm_runs, options.llm_max_tokens)
         if options.baseline:
             _baseline(recorder, corpus, embedder, items)
         app.index.close()
@@ -240,8 +239,10 @@ def _first_evidence(recorder: _Recorder, app: App, questions: Sequence[str]) -> 
 
 
 def _llm(
-    recorder: _Recorder, app: App, settings: Settings, chat_model: "ChatModel | None", questions: Sequence[str], max_tokens: int
+    recorder: _Recorder, app: App, settings: Settings, chat_model: "ChatModel | None", questions: Sequence[str], runs: int,
+    max_tokens: int,
 ) -> None:
+    """The chat model on the prompts llm mode builds for the first ``runs`` questions it answers (refused ones skipped)."""
     from assistant.answering.llm import LlamaCppChatModel
 
     with recorder.stage("llm") as entry:
@@ -260,8 +261,12 @@ def _llm(
         prompts = []
         ours: list[dict[str, Any]] = []
         for question in questions:
-            hits = app.retriever.search(question, settings.top_k)
-            fitted = app.answerer.prompt(chat_model, question, hits, detect_language(question))
+            if len(prompts) == runs:
+                break
+            grounding = app.answerer.gather(question)
+            if grounding.refused:
+                continue
+            _, fitted = app.answerer.prompt(chat_model, grounding)
             prompts.append(fitted.messages)
             generation = chat_model.stream(fitted.messages, max_tokens)
             for _ in generation:

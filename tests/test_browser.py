@@ -48,7 +48,8 @@ class SourceEchoChatModel(ScriptedChatModel):
         from assistant.answering.llm import Generation
 
         self.prompts.append([dict(m) for m in messages])
-        block = re.search(r"\n\[1\] [^\n]*\n(.*?)(?:\n\n\[2\] |\Z)", messages[0]["content"], re.DOTALL)
+        # The last turn holds the excerpts ("[1] Titel\nText …\n[2] …") and then the question.
+        block = re.search(r"^\[1\] [^\n]*\n(.*?)(?:\n\[2\] |\n\n)", messages[-1]["content"], re.DOTALL | re.MULTILINE)
         sentences = re.split(r"(?<=\.)\s+", block.group(1)) if block else []
         sentence = next((s for s in sentences if s.endswith(".") and len(s.split()) >= 5), "Keine passende Quelle gefunden.")
         reply = sentence.rstrip(".") + " [1]."

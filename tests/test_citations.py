@@ -1,10 +1,10 @@
-"""Citation parsing, verification against sources and renumbering."""
+"""Citation parsing, attribution of answer sentences to sources, the number check and renumbering."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from assistant.answering.citations import SupportChecker, parse_markers, strip_markers, verify
+from assistant.answering.citations import SupportChecker, attribute, parse_markers, strip_markers
 from tests.fakes import HashEmbedder
 
 SOURCES = [
@@ -25,7 +25,7 @@ def test_parse_markers_handles_lists_ranges_and_adjacent() -> None:
 
 def test_supported_citations_are_kept_and_renumbered_by_first_use() -> None:
     answer = "Die Zuwendung beträgt bis zu 90 Prozent der Ausgaben [2]. Antragsberechtigt sind juristische Personen [1]."
-    result = verify(answer, SOURCES, _checker())
+    result = attribute(answer, SOURCES, _checker())
     assert result.text == (
         "Die Zuwendung beträgt bis zu 90 Prozent der Ausgaben [1]. Antragsberechtigt sind juristische Personen [2]."
     )
@@ -34,26 +34,55 @@ def test_supported_citations_are_kept_and_renumbered_by_first_use() -> None:
 
 
 def test_unknown_marker_is_removed() -> None:
-    result = verify("Antragsberechtigt sind juristische Personen [1][7].", SOURCES, _checker())
+    result = attribute("Antragsberechtigt sind juristische Personen [1][7].", SOURCES, _checker())
     assert result.text == "Antragsberechtigt sind juristische Personen [1]."
     assert result.sentences[0].dropped == (7,)
 
 
 def test_unsupported_citation_is_dropped_and_sentence_flagged() -> None:
-    result = verify("Die Förderquote beträgt 50 Prozent für Start-ups in Bayern [3].", SOURCES, _checker())
+    result = attribute("Die Förderquote beträgt 50 Prozent für Start-ups in Bayern [3].", SOURCES, _checker())
     assert "[" not in result.text.replace("(nicht belegt)", "")
     assert result.text.endswith("(nicht belegt).")
     assert result.unverified_count == 1 and result.sources == ()
 
 
-def test_uncited_sentences_pass_through_unflagged_and_lines_are_kept() -> None:
-    answer = "Kurz gesagt:\n- Antragsberechtigt sind juristische Personen [1].\n- Bienen werden beobachtet [3]."
-    result = verify(answer, SOURCES, _checker(), language="de")
-    assert result.text == "Kurz gesagt:\n- Antragsberechtigt sind juristische Personen [1].\n- Bienen werden beobachtet [2]."
+def test_uncited_claims_are_attributed_by_code_and_connectives_left_alone() -> None:
+    answer = "Kurz gesagt:\n- Antragsberechtigt sind juristische Personen.\n- Bienen werden mit Sensoren beobachtet [3]."
+    result = attribute(answer, SOURCES, _checker(), language="de")
+    assert result.text == "Kurz gesagt:\n- Antragsberechtigt sind juristische Personen [1].\n- Bienen werden mit Sensoren beobachtet [2]."
+    intro, first, second = result.sentences
+    assert intro.connective and not intro.claim and not intro.unverified
+    assert first.attributed and first.supported == (1,) and first.model_marker_right is None
+    assert not second.attributed and second.model_marker_right is True
+
+
+def test_a_wrong_marker_is_replaced_by_the_supporting_source() -> None:
+    result = attribute("Bienen werden mit Sensoren beobachtet [1].", SOURCES, _checker())
+    check = result.sentences[0]
+    assert check.supported == (3,) and check.dropped == (1,) and check.attributed
+    assert check.model_marker_right is False
+    assert result.text == "Bienen werden mit Sensoren beobachtet [1]." and result.sources == (3,)
+    assert result.marker_stats() == {"claims": 1, "verified": 1, "model_marked": 1, "model_marked_right": 0, "attributed_by_code": 1}
+
+
+def test_a_number_the_source_does_not_state_fails_the_sentence() -> None:
+    # Same words as source 2, but 95 instead of 90: an invented amount is not supported, whatever the overlap.
+    result = attribute("Die Zuwendung beträgt bis zu 95 Prozent der zuwendungsfähigen Ausgaben [2].", SOURCES, _checker())
+    assert result.unverified_count == 1 and result.text.endswith("(nicht belegt).")
+    right = attribute("Die Zuwendung beträgt bis zu 90 Prozent der zuwendungsfähigen Ausgaben [2].", SOURCES, _checker())
+    assert right.supported_count == 1 and right.text.endswith("[1].")
+
+
+def test_not_in_the_sources_is_a_statement_not_a_claim() -> None:
+    answer = "Die Wissensbasis enthält dazu keine Angabe. Die Zuwendung beträgt bis zu 90 Prozent der Ausgaben [2]."
+    result = attribute(answer, SOURCES, _checker())
+    assert result.says_not_in_sources and result.unverified_count == 0
+    assert result.text == "Die Wissensbasis enthält dazu keine Angabe. Die Zuwendung beträgt bis zu 90 Prozent der Ausgaben [1]."
+    assert not attribute("Die Zuwendung beträgt bis zu 90 Prozent der Ausgaben [2].", SOURCES, _checker()).says_not_in_sources
 
 
 def test_marker_after_the_period_belongs_to_the_sentence() -> None:
-    result = verify("Bienen werden mit Sensoren beobachtet. [3] Mehr ist nicht bekannt.", SOURCES, _checker())
+    result = attribute("Bienen werden mit Sensoren beobachtet. [3] Mehr ist nicht bekannt.", SOURCES, _checker())
     assert result.text == "Bienen werden mit Sensoren beobachtet [1]. Mehr ist nicht bekannt."
 
 

@@ -102,14 +102,19 @@ class QuotingChatModel:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def prefill(self, messages: Sequence[dict[str, str]]) -> None:
+        pass  # nothing to cache
+
     def stream(self, messages: Sequence[dict[str, str]], max_tokens: int, stop: Sequence[str] = ()) -> Any:
         from assistant.answering.llm import Generation, TokenCounts
 
-        source = re.search(r"^\[1\][^\n]*\n(.*?)(?:\n\n\[2\] |\Z)", messages[0]["content"], re.DOTALL | re.MULTILINE)
+        # The last turn holds the excerpts and the question: "Auszüge:\n[1] Titel\nText …\n\nFrage: …".
+        excerpts, _, question = messages[-1]["content"].rpartition("\n\nFrage: ")
+        source = re.search(r"^\[1\][^\n]*\n(.*?)(?:\n\[2\] |\Z)", excerpts, re.DOTALL | re.MULTILINE)
         sentence = re.search(r"[^.!?\n]*\d[^.!?\n]*", source.group(1)) if source else None
         reply = f"{sentence.group(0).strip()} [1]." if sentence else "Dazu finde ich nichts."
         pieces = re.findall(r"\S+\s*", reply)
-        return Generation(self._generate(messages[-1]["content"], pieces), TokenCounts(completion_tokens=len(pieces)))
+        return Generation(self._generate(question, pieces), TokenCounts(completion_tokens=len(pieces)))
 
     def _generate(self, question: str, pieces: list[str]) -> Any:
         with self._guard:
@@ -271,9 +276,9 @@ def _run(
     return runs, uploaded
 
 
-def _all_past_the_start(runs: list[SessionRun]) -> bool:
-    """Every session has streamed more than its first status: it waits in line (or got the model)."""
-    return all(len(run.updates) >= 2 for run in runs)
+def _all_in_line(runs: list[SessionRun]) -> bool:
+    """Every session has shown its evidence and waits in line for the model."""
+    return all(any(status == "queued" for status, _, _ in run.updates) for run in runs)
 
 
 def _ui(app: App) -> ChatUI:
@@ -352,7 +357,7 @@ def test_eight_llm_sessions_and_an_upload_at_once(settings: Settings, tmp_path: 
     ui = _ui(app)
     ui.queue = queue = CountingQueue()
 
-    runs, uploaded = _run(ui, "llm", _upload_file(tmp_path / "incoming"), hold_model_until=_all_past_the_start)
+    runs, uploaded = _run(ui, "llm", _upload_file(tmp_path / "incoming"), hold_model_until=_all_in_line)
 
     _assert_own_answers(runs, expected)
     assert model.max_active == 1, f"{model.max_active} generations ran at the same time"

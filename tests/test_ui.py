@@ -106,6 +106,25 @@ def test_turn_states_render_as_status_lines() -> None:
     assert 'class="answer error"' in turn_html(turn, 1, "de") and "&lt;x&gt;" in turn_html(turn, 1, "de")
 
 
+def test_evidence_shows_while_the_model_writes_and_stays_folded_under_the_written_answer() -> None:
+    chunk = _chunk("Antragsberechtigt sind Vereine.")
+    quote = Citation(1, chunk.source, chunk.title, 2, chunk.section, chunk.text, ("Antragsberechtigt sind Vereine.",))
+    evidence = _answer("Belegstellen:\n- „Antragsberechtigt sind Vereine.“ [1]", [quote], [Hit(chunk, 1.0, 0.9)])
+    turn = Turn("Wer?", "Wer?", False, "llm", "searching", evidence=evidence)
+    pending = turn_html(turn, 1, "de")
+    assert "Antragsberechtigt sind Vereine." in pending and "KI-Antwort wird geschrieben" in pending
+    turn.status, turn.draft = "answering", "Vereine sind"
+    assert "Antragsberechtigt sind Vereine." in turn_html(turn, 1, "de") and "Vereine sind" in turn_html(turn, 1, "de")
+    turn.status = "done"
+    turn.answer = _answer("Antragsberechtigt sind Vereine [1].", [quote], [Hit(chunk, 1.0, 0.9)])
+    turn.answer.mode = "llm"
+    final = turn_html(turn, 1, "de")
+    assert '<details class="evidence"><summary>Belegstellen (wörtliche Auszüge)</summary>' in final
+    assert f"— <em>{chunk.title}, S. 2" in final  # labelled by document and page, not by a clashing number
+    turn.answer.refused = True
+    assert "<details" not in turn_html(turn, 1, "de")
+
+
 def test_chat_messages_escape_user_input() -> None:
     session = Session(turns=[Turn(EVIL, EVIL, False, "extractive", "searching")])
     messages = chat_messages(session)

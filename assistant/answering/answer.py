@@ -1,17 +1,19 @@
-"""Answers with verified citations: retrieve → decide evidence → extract or generate → verify.
+"""Answers with verified citations: retrieve → decide → evidence → (write) → attribute.
 
-Two modes:
+Every question first goes through :meth:`Answerer.gather`, which needs no language model: retrieval,
+the refusal decision, and the evidence (the sentences of the hits that bear on the question). Its
+extractive answer — verbatim units, each with its ``[n]`` — is shown at once.
 
-* ``extractive`` ("Belegstellen"): the answer is composed only of the most relevant sentences of
-  the retrieved chunks, ranked by the embedder, each with its ``[n]``. Deterministic, no language
-  model, cannot invent anything. Default when only the bundled base model is available.
-* ``llm``: a local GGUF model answers from numbered sources; every citation is then checked
-  (:mod:`assistant.answering.citations`). If no sentence of the generated answer is supported by its sources,
-  the extractive answer is shown instead, so an unreliable model never presents invented facts as
-  cited.
+* ``extractive`` ("Belegstellen"): that answer is final. Deterministic, cannot invent anything;
+  the default when no instruct model is available.
+* ``llm`` ("KI-Antwort"): :meth:`Answerer.write` gives an instruct model the same evidence (with
+  neighbouring sentences, grouped by source) and streams its answer; every sentence is then
+  attributed to the source that supports it and every number checked against that source
+  (:mod:`assistant.answering.citations`). A model that says the sources do not answer the question
+  gives a refusal; an answer of which nothing can be attributed is replaced by the extractive one.
 
-Grounding never depends on the model: the refusal decision is made from retrieval scores before
-any generation, and source texts are passed as quoted data that cannot open a new turn.
+Grounding never depends on the model: the refusal decision is made from retrieval before any
+generation, and source texts are passed as quoted data that cannot open a new turn.
 """
 
 from __future__ import annotations
@@ -19,19 +21,21 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
 
 from ..config import AnswerParams
-from ..indexing.chunking import SECTION_SEPARATOR
-from .citations import SupportChecker, verify
+from ..indexing.embedding_cache import embed_documents_cached
 from ..messages import text
-from ..text import STOPWORDS, detect_language, split_sentences
+from ..text import STOPWORDS, detect_language, number_occurs, numbers, says_not_in_sources
+from .citations import SupportChecker, VerifiedAnswer, attribute
+from .evidence import Evidence, SourceExcerpt, innermost_heading
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
 if TYPE_CHECKING:
+    from ..indexing.embedding_cache import EmbeddingCache
     from ..indexing.embeddings import Embedder
     from .llm import ChatModel
     from .retrieval import Retriever
@@ -72,6 +76,8 @@ class Answer:
     notice: str = ""  # shown above the answer: why this mode, or why the LLM answer was replaced
     timings: dict[str, float | int | None] = field(default_factory=dict)
     unverified_sentences: int = 0
+    #: Written answers: claims, verified claims, and how often the model's own markers were right.
+    attribution: dict[str, int] = field(default_factory=dict)
 
     def to_json(self, question_id: str | None = None) -> dict[str, Any]:
         """The evaluation contract's answer object."""
@@ -84,6 +90,7 @@ class Answer:
             "language": self.language,
             "notice": self.notice,
             "unverified_sentences": self.unverified_sentences,
+            "attribution": self.attribution,
             "citations": [
                 {"n": c.n, "source": c.source, "title": c.title, "page": c.page, "section": c.section,
                  "text": c.text, "quotes": list(c.quotes)}
@@ -108,13 +115,58 @@ def quote_source(text: str) -> str:
     return _TURN_LABEL.sub(r"\1\2 -", _TURN_TOKENS.sub(" ", text))
 
 
-def format_source(n: int, hit: Hit) -> str:
-    """A numbered source for the prompt: "[n] Title, S. 4 — Section\\n<text>"."""
-    chunk = hit.chunk
-    # German in both prompts: the sources are German documents, and the prompt format is calibrated.
+def format_excerpt(n: int, excerpt: SourceExcerpt) -> str:
+    """A numbered source for the prompt: "[n] Title, S. 4 — Section" and the excerpt's units."""
+    chunk = excerpt.hit.chunk
+    # German labels in both prompts: the sources are German documents.
     page = text("answer.page", "de", page=chunk.page) if chunk.page else ""
-    section = f" — {chunk.section}" if chunk.section else ""
-    return f"[{n}] {quote_source(chunk.title)}{page}{quote_source(section)}\n{quote_source(chunk.text)}"
+    heading = innermost_heading(excerpt.hit)
+    section = f" — {heading}" if heading else ""
+    return f"[{n}] {quote_source(chunk.title)}{page}{quote_source(section)}\n{quote_source(excerpt.text)}"
+
+
+#: Markdown a code model likes to produce that has no place in a short advisory answer.
+_CODE_FENCE = re.compile(r"^\s*```.*$", re.MULTILINE)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+
+
+def plain_answer(generated: str) -> str:
+    """The model's text as plain sentences: no template tokens, code fences, headings, table rules or bold.
+
+    Table rows become lines with their cells joined, so that their content is still attributed.
+    """
+    cleaned = _TURN_TOKENS.sub(" ", generated)
+    cleaned = _TABLE_RULE.sub("", _CODE_FENCE.sub("", cleaned))
+    cleaned = _EMPHASIS.sub(r"\2", _HEADING.sub("", cleaned))
+    lines = []
+    for line in cleaned.splitlines():
+        if line.strip().startswith("|"):
+            line = " – ".join(cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip())
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+@dataclass
+class Grounding:
+    """Everything known about a question before a language model runs (see :meth:`Answerer.gather`).
+
+    ``answer`` is final when the question is refused; otherwise it is the extractive answer, shown
+    at once and kept when no written answer follows.
+    """
+
+    question: str
+    language: str
+    hits: list[Hit]
+    evidence: Evidence | None
+    answer: Answer
+    started: float
+
+    @property
+    def refused(self) -> bool:
+        """Whether the question is refused before any generation."""
+        return self.answer.refused
 
 
 class Answerer:
@@ -131,65 +183,80 @@ class Answerer:
         chat_model: Callable[[], "ChatModel"] | None,
         default_mode: Mode,
         params: AnswerParams,
+        cache: "EmbeddingCache | None" = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
+        #: Sentence vectors of retrieved chunks recur across questions: kept with the chunk vectors.
+        self._cache = cache
         self._chat_model = chat_model
         self.default_mode = default_mode
         self.params = params
         self.checker = SupportChecker(lambda texts: self.embedder.embed_documents(texts))
 
-    def ask(
-        self,
-        question: str,
-        mode: Mode | None = None,
-        k: int | None = None,
-        history: Sequence[Message] = (),
-        on_token: Callable[[str], None] | None = None,
-    ) -> Answer:
+    def warm_up(self, language: str = "de") -> None:
+        """Load the chat model and read the fixed instructions into its cache (for start-up, in the background).
+
+        Nothing happens when answers are extractive by default: the model may never be needed.
+        """
+        if self.default_mode == "llm" and self._chat_model is not None:
+            self._chat_model().prefill(instruction_prefix(language))
+
+    def ask(self, question: str, mode: Mode | None = None, k: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer one question. ``on_token`` receives generated text as it streams (llm mode only)."""
-        for event in self.stream(question, mode, k, history):
+        for event in self.stream(question, mode, k):
             if isinstance(event, Answer):
                 return event
             if on_token:
                 on_token(event)
         raise AssertionError("stream() ended without an answer")
 
-    def stream(
-        self,
-        question: str,
-        mode: Mode | None = None,
-        k: int | None = None,
-        history: Sequence[Message] = (),
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, mode: Mode | None = None, k: int | None = None) -> Iterator[str | Answer]:
         """Answer one question as events: generated text pieces (llm mode), then the final :class:`Answer`.
 
-        The pieces are the model's raw output; the final answer is the verified text, which may differ
-        (markers renumbered or removed, unsupported sentences flagged). Closing the iterator early
+        The pieces are the model's raw output; the final answer is the attributed text, which may
+        differ (markers renumbered or added, unsupported sentences flagged). Closing the iterator early
         stops generation and frees the model for the next request.
         """
-        started = time.perf_counter()
-        mode = mode or self.default_mode
-        language = detect_language(question)
-        k = k or self.params.k
-        query_vector = self.embedder.embed_queries([question])[0]
-        hits = self.retriever.search(question, k, query_vector=query_vector)
-        timings: dict[str, float | int | None] = {"retrieval_s": round(time.perf_counter() - started, 4)}
-
-        if not self.has_evidence(question, hits):
-            answer = self._refusal(question, hits, mode, language)
-        elif mode == "extractive":
-            answer = self._extractive(question, hits, query_vector, language)
-            answer.notice = text("answer.extractive_notice", language) if self.default_mode == "extractive" else ""
+        grounding = self.gather(question, k)
+        if (mode or self.default_mode) == "extractive" or grounding.refused:
+            yield grounding.answer
         else:
-            answer = yield from self._generate(question, hits, query_vector, language, history, timings)
-        now = time.perf_counter() - started
-        timings.setdefault("first_token_s", round(now, 4))  # extractive: time to first evidence
-        timings["total_s"] = round(now, 4)
-        timings.setdefault("prompt_tokens", 0)
-        timings.setdefault("completion_tokens", 0)
-        answer.timings = timings
-        yield answer
+            yield from self.write(grounding)
+
+    def gather(self, question: str, k: int | None = None) -> Grounding:
+        """Retrieval, the refusal decision and the evidence: everything that needs no language model.
+
+        The returned answer is extractive (or a refusal) and complete, with its timings; a written
+        answer builds on the same grounding with :meth:`write`.
+        """
+        started = time.perf_counter()
+        language = detect_language(question)
+        query_vector = self.embedder.embed_queries([question])[0]
+        hits = self.retriever.search(question, k or self.params.k, query_vector=query_vector)
+        retrieval_s = time.perf_counter() - started
+        evidence: Evidence | None = None
+        missing = missing_details(question, hits)
+        if not self.has_evidence(question, hits) or missing:
+            answer = self._refusal(question, hits, language, missing)
+        else:
+            evidence = Evidence(hits, query_vector, self._unit_vectors(len(query_vector)), self.params.chunk_weight)
+            answer = self._extractive(question, hits, evidence, language)
+            if self.default_mode == "extractive":
+                answer.notice = text("answer.extractive_notice", language)
+        elapsed = round(time.perf_counter() - started, 4)
+        answer.timings = {
+            "retrieval_s": round(retrieval_s, 4), "evidence_s": elapsed, "first_token_s": elapsed,
+            "total_s": elapsed, "prompt_tokens": 0, "completion_tokens": 0,
+        }
+        return Grounding(question, language, list(hits), evidence, answer, started)
+
+    def _unit_vectors(self, dimension: int) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
+        def embed(texts: Sequence[str], titles: Sequence[str]) -> np.ndarray:
+            return embed_documents_cached(self.embedder, self._cache, titles, texts, dimension)[0]
+
+        return embed
 
     def has_evidence(self, question: str, hits: Sequence[Hit]) -> bool:
         """Whether retrieval found enough to answer from.
@@ -208,65 +275,21 @@ class Answerer:
             return True
         return all(self.retriever.knows(name) for name in salient_names(question))
 
-    # -- modes ------------------------------------------------------------------------------
+    def write(self, grounding: Grounding) -> Iterator[str | Answer]:
+        """The written answer for ``grounding``: generated text pieces, then the attributed :class:`Answer`.
 
-    def _refusal(self, question: str, hits: Sequence[Hit], mode: Mode, language: str) -> Answer:
-        nearest = distinct_sources(hits)[:3]
-        lines = [text("answer.refusal", language)]
-        if nearest:
-            lines += ["", text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest]
-        return Answer(question, "\n".join(lines), True, mode, language, [], list(hits))
-
-    def _extractive(self, question: str, hits: Sequence[Hit], query_vector: np.ndarray, language: str) -> Answer:
-        units = [
-            (rank, unit)
-            for rank, hit in enumerate(hits)
-            for unit in evidence_units(hit.chunk.text, hit.chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1])
-        ]
-        if not units:
-            return self._refusal(question, hits, "extractive", language)
-        vectors = self.embedder.embed_documents([u for _, u in units], [hits[r].chunk.embedding_title() for r, _ in units])
-        similarity = vectors @ query_vector
-        p = self.params
-        # Sentences from higher-ranked chunks get a bonus: the chunk as a whole matched the question.
-        scores = similarity + p.chunk_weight * np.array([hits[r].score for r, _ in units])
-        chosen = _mmr(scores, vectors, p.max_sentences, p.sentence_margin)
-        numbers: dict[int, int] = {}
-        lines = [text("answer.extractive_intro", language)]
-        quotes: dict[int, list[str]] = {}
-        for i in chosen:
-            rank, unit = units[i]
-            n = numbers.setdefault(rank, len(numbers) + 1)
-            quotes.setdefault(rank, []).append(unit)
-            lines.append(f"- „{unit}“ [{n}]")
-        citations = [_citation(n, hits[rank], quotes[rank]) for rank, n in numbers.items()]
-        return Answer(question, "\n".join(lines), False, "extractive", language, citations, list(hits))
-
-    def prompt(
-        self, model: "ChatModel", question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = ()
-    ) -> FittedPrompt:
-        """The messages llm mode sends to ``model`` for ``question`` with ``hits`` as sources."""
-        sources = [format_source(n, hit) for n, hit in enumerate(hits, start=1)]
-        return fit_messages(
-            text("answer.system", language), sources, question, history, model.count_tokens, model.context_window,
-            self.params.max_new_tokens, sources_header=text("answer.sources_header", language),
-        )
-
-    def _generate(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        query_vector: np.ndarray,
-        language: str,
-        history: Sequence[Message],
-        timings: dict[str, float | int | None],
-    ) -> Generator[str, None, Answer]:
+        Closing the iterator early stops generation and frees the model for the next request.
+        """
+        if grounding.refused or grounding.evidence is None:
+            yield grounding.answer
+            return
         if self._chat_model is None:
             raise RuntimeError("llm mode requested but no chat model is configured")
         model = self._chat_model()
-        fitted = self.prompt(model, question, hits, language, history)
+        excerpts, fitted = self.prompt(model, grounding)
         generation = model.stream(fitted.messages, self.params.max_new_tokens)
         pieces: list[str] = []
+        asked = time.perf_counter()
         try:
             for piece in generation:
                 pieces.append(piece)
@@ -274,31 +297,119 @@ class Answerer:
         finally:
             generation.close()  # also when the consumer stops early: frees the model for the next request
         stats = generation.stats
-        timings.update(
-            first_token_s=None if stats.first_token_s is None else round(timings["retrieval_s"] + stats.first_token_s, 4),  # type: ignore[operator]
+        kept = excerpts[: fitted.kept_source_count]
+        answer = self._attributed("".join(pieces), grounding, kept, fitted)
+        answer.timings = dict(
+            grounding.answer.timings,
+            first_token_s=None if stats.first_token_s is None else round(asked - grounding.started + stats.first_token_s, 4),
+            total_s=round(time.perf_counter() - grounding.started, 4),
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
         )
-        kept = list(hits[: fitted.kept_source_count])
-        system = text("answer.system", language)
-        verified = verify(
-            "".join(pieces), [h.chunk.text for h in kept], self.checker, language,
-            # The instructions are ours, not evidence: a model that echoes them must not show them.
-            withhold=lambda sentence: self.checker.lexical(sentence, system) >= 0.6,
+        yield answer
+
+    def prompt(self, model: "ChatModel", grounding: Grounding) -> tuple[list[SourceExcerpt], FittedPrompt]:
+        """The excerpts of ``grounding``'s evidence and the messages llm mode sends to ``model`` for them.
+
+        The messages are the instructions and worked examples, then one turn with the excerpts and the question.
+        """
+        assert grounding.evidence is not None, "a refused question has no prompt"
+        p, language = self.params, grounding.language
+        excerpts = grounding.evidence.excerpts(p.prompt_units, p.prompt_margin, p.prompt_chars)
+        fitted = fit_messages(
+            instruction_prefix(language), [format_excerpt(n, e) for n, e in enumerate(excerpts, start=1)],
+            grounding.question, model.count_tokens, model.context_window, p.max_new_tokens,
+            sources_header=text("answer.sources_header", language), question_label=text("prompt.question_label", language),
         )
+        return excerpts, fitted
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = ()) -> Answer:
+        nearest = distinct_sources(hits)[:3]
+        if missing:
+            lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
+        else:
+            lines = [text("answer.refusal", language)]
+        if nearest:
+            lines += ["", text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest]
+        return Answer(question, "\n".join(lines), True, "extractive", language, [], list(hits))
+
+    def _extractive(self, question: str, hits: Sequence[Hit], evidence: Evidence, language: str) -> Answer:
+        chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
+        if not chosen:
+            return self._refusal(question, hits, language)
+        numbers_by_hit: dict[int, int] = {}
+        quotes: dict[int, list[str]] = {}
+        lines = [text("answer.extractive_intro", language)]
+        for unit in chosen:
+            n = numbers_by_hit.setdefault(unit.hit, len(numbers_by_hit) + 1)
+            quotes.setdefault(unit.hit, []).append(unit.text)
+            lines.append(f"- „{unit.text}“ [{n}]")
+        citations = [_citation(n, hits[i], quotes[i]) for i, n in numbers_by_hit.items()]
+        return Answer(question, "\n".join(lines), False, "extractive", language, citations, list(hits))
+
+    def _attributed(self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt) -> Answer:
+        language = grounding.language
+        # The instructions and worked examples are ours, not evidence (the answer goes after them).
+        instructions = "\n".join(m["content"] for m in fitted.messages[:-1])
+        verified = attribute(
+            plain_answer(generated), [e.text for e in excerpts], self.checker, language,
+            # A model that echoes the instructions or copies an example must not show that. The short
+            # "not in the knowledge base" statement they ask for is the one sentence that may repeat them.
+            withhold=lambda sentence: self.checker.lexical(sentence, instructions) >= 0.6 and not (
+                says_not_in_sources(sentence) and self.checker.content_terms(sentence) <= 6
+            ),
+        )
+        stats = verified.marker_stats()
+        if verified.says_not_in_sources:
+            # The model's "not in the knowledge base" is a refusal; what it adds from the sources stays cited.
+            answer = Answer(grounding.question, verified.text, True, "llm", language, [], grounding.hits, attribution=stats)
+            answer.citations = self._citations(verified, excerpts)
+            nearest = distinct_sources(grounding.hits)[:3]
+            if nearest and not answer.citations:
+                answer.text += "\n\n" + "\n".join([text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest])
+            return answer
         if verified.supported_count == 0:
-            fallback = self._extractive(question, hits, query_vector, language)
-            fallback.mode = "llm"
-            fallback.notice = text("answer.fallback_notice", language)
-            return fallback
+            fallback = grounding.answer
+            return Answer(grounding.question, fallback.text, False, "extractive", language, fallback.citations,
+                          grounding.hits, notice=text("answer.fallback_notice", language), attribution=stats)
+        return Answer(
+            grounding.question, verified.text, False, "llm", language, self._citations(verified, excerpts),
+            grounding.hits, unverified_sentences=verified.unverified_count, attribution=stats,
+        )
+
+    @staticmethod
+    def _citations(verified: VerifiedAnswer, excerpts: Sequence[SourceExcerpt]) -> list[Citation]:
         citations = []
         for new_n, old_n in enumerate(verified.sources, start=1):
             quotes = [s.text for s in verified.sentences if old_n in s.supported]
-            citations.append(_citation(new_n, kept[old_n - 1], quotes))
-        return Answer(
-            question, verified.text, False, "llm", language, citations, list(hits),
-            unverified_sentences=verified.unverified_count,
-        )
+            citations.append(_citation(new_n, excerpts[old_n - 1].hit, quotes))
+        return citations
+
+
+def instruction_prefix(language: str) -> list[Message]:
+    """The fixed start of every llm prompt: instructions and a worked example (KV-cached by llama.cpp)."""
+    sources = text("answer.sources_header", language) + "\n" + text("answer.example_sources", language) + "\n\n"
+    label = text("prompt.question_label", language) + ": "
+    return [
+        {"role": "system", "content": text("answer.system", language)},
+        {"role": "user", "content": sources + label + text("answer.example_question", language)},
+        {"role": "assistant", "content": text("answer.example_answer", language)},
+    ]
+
+
+def missing_details(question: str, hits: Sequence[Hit]) -> list[str]:
+    """Numbers the question asks about (a year, a round, an amount) that no retrieved passage states.
+
+    "Wie hoch ist die Förderung im Jahr 2027?" over sources that end in 2025 is near the domain — the
+    programme exists — but the detail asked for does not: nearby excerpts would answer another question.
+    """
+    asked = numbers(question)
+    if not asked or not hits:
+        return []
+    passages = "\n".join(f"{h.chunk.title}\n{h.chunk.section}\n{h.chunk.text}" for h in hits)
+    return [n for n in asked if not number_occurs(n, passages)]
 
 
 _NAME = re.compile(r"[A-Za-zÄÖÜäöüß][\wÄÖÜäöüß]*(?:-[\wÄÖÜäöüß]+)*")
@@ -317,51 +428,6 @@ def salient_names(question: str) -> list[str]:
             if len(part) >= 3 and part.lower() not in STOPWORDS and (acronym or (position > 0 and part[0].isupper())):
                 names.append(part)
     return names
-
-
-def evidence_units(text: str, heading: str = "") -> list[str]:
-    """Sentences and list items of a chunk that can stand alone as evidence.
-
-    A line that introduces a list ("Gefördert werden:") is kept together with its items, so that an
-    extract never shows an intro without the list or items without what they enumerate. The chunk's
-    leading ``heading`` line is context, not evidence, and is skipped.
-    """
-    units: list[str] = []
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if heading and lines and lines[0] == heading.strip():
-        lines = lines[1:]
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.endswith(":") and i + 1 < len(lines):
-            items = [line]
-            i += 1
-            while i < len(lines) and sum(map(len, items)) < 500 and not lines[i].endswith(":"):
-                items.append(lines[i])
-                i += 1
-                if lines[i - 1].endswith("."):
-                    break
-            units.append(" ".join(items))
-            continue
-        units.extend(s for s in split_sentences(line) if len(s.split()) >= 4)
-        i += 1
-    return units
-
-
-def _mmr(scores: np.ndarray, vectors: np.ndarray, limit: int, margin: float, diversity: float = 0.3) -> list[int]:
-    """Maximal marginal relevance: relevant units that do not repeat each other, best first."""
-    chosen: list[int] = []
-    best = float(np.max(scores))
-    candidates = [i for i in np.argsort(-scores) if scores[i] >= best - margin]
-    while candidates and len(chosen) < limit:
-        def value(i: int) -> float:
-            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            return float(scores[i]) - diversity * redundancy
-
-        pick = max(candidates, key=value)
-        chosen.append(int(pick))
-        candidates.remove(pick)
-    return chosen
 
 
 def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:

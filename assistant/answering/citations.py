@@ -1,11 +1,10 @@
-"""Citation markers in generated answers: parsing, verification against sources, renumbering.
+"""Citations of generated answers: parsing markers, attributing sentences to sources, renumbering.
 
-The language model is not trusted: every ``[n]`` must refer to a source that was actually given, and
-a sentence that cites a source must be supported by it — lexically (shared content words, German
-stemming) or semantically (embedding similarity to one of the source's sentences, which also covers
-English answers over German sources). Unsupported citations are removed; a sentence that loses all of
-its citations is flagged as unverified, never presented as cited.
-"""
+The language model is not trusted: every sentence of a written answer is attributed to the source
+that supports it — lexically (shared content words, German stemming) or semantically (embedding
+similarity to one of the source's sentences, which also covers English answers over German sources)
+— and every number, amount and date it states must occur in that source. The model's own ``[n]`` is
+kept only when the checker agrees; a claim that no source supports is flagged, never shown as cited."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from ..indexing.lexical import GermanAnalyzer
 from ..messages import text
-from ..text import split_sentences
+from ..text import number_occurs, numbers, says_not_in_sources, split_sentences
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
@@ -46,22 +45,43 @@ def strip_markers(text: str) -> str:
 
 @dataclass(frozen=True)
 class SentenceCheck:
-    """Verification result of one answer sentence."""
+    """Attribution of one answer sentence.
+
+    ``cited`` are the source numbers the model wrote; ``supported`` the sources the sentence is
+    attributed to: the cited ones that support it, or — when the model cited none that does — the
+    source that supports it best, found by the checker (``attributed`` is then true). A sentence
+    that states the sources do not answer the question (``not_in_sources``) is a statement about
+    the sources, not a claim, and needs no citation.
+    """
 
     text: str  # the sentence without markers
-    cited: tuple[int, ...]  # source numbers as written by the model
-    supported: tuple[int, ...]  # the subset that is valid and supports the sentence
-    dropped: tuple[int, ...]  # cited numbers that were unknown or unsupported
+    cited: tuple[int, ...]
+    supported: tuple[int, ...]
+    dropped: tuple[int, ...]  # cited numbers that were unknown or do not support the sentence
+    attributed: bool = False
+    not_in_sources: bool = False
+    #: Too little content to be checked ("Kurz gesagt:", "Ja."): neither cited nor flagged.
+    connective: bool = False
+
+    @property
+    def claim(self) -> bool:
+        """A sentence that states something and so must be supported."""
+        return not self.not_in_sources and not self.connective
 
     @property
     def unverified(self) -> bool:
-        """The sentence cited sources but none of them supports it."""
-        return bool(self.cited) and not self.supported
+        """A claim that no source supports."""
+        return self.claim and not self.supported
+
+    @property
+    def model_marker_right(self) -> bool | None:
+        """Whether the model's own markers named a supporting source (None when it wrote none)."""
+        return bool(set(self.cited) & set(self.supported)) if self.cited and self.claim else None
 
 
 @dataclass(frozen=True)
 class VerifiedAnswer:
-    """The answer after verification, with markers renumbered to 1..m in order of first use."""
+    """The answer after attribution, with markers renumbered to 1..m in order of first use."""
 
     text: str
     sources: tuple[int, ...]  # original source numbers, position i ↔ new marker i+1
@@ -69,13 +89,29 @@ class VerifiedAnswer:
 
     @property
     def supported_count(self) -> int:
-        """Sentences with at least one supported citation."""
-        return sum(1 for s in self.sentences if s.supported)
+        """Claims with at least one supporting source."""
+        return sum(1 for s in self.sentences if s.claim and s.supported)
 
     @property
     def unverified_count(self) -> int:
-        """Sentences whose citations were all dropped."""
+        """Claims that no source supports (shown flagged)."""
         return sum(1 for s in self.sentences if s.unverified)
+
+    @property
+    def says_not_in_sources(self) -> bool:
+        """The answer opens by saying the sources do not answer the question."""
+        return bool(self.sentences) and self.sentences[0].not_in_sources
+
+    def marker_stats(self) -> dict[str, int]:
+        """How often the model cited by itself and how often its markers were right (for evaluation)."""
+        judged = [s.model_marker_right for s in self.sentences if s.model_marker_right is not None]
+        return {
+            "claims": sum(1 for s in self.sentences if s.claim),
+            "verified": self.supported_count,
+            "model_marked": len(judged),
+            "model_marked_right": sum(judged),
+            "attributed_by_code": sum(1 for s in self.sentences if s.attributed and s.supported),
+        }
 
 
 class SupportChecker:
@@ -98,6 +134,10 @@ class SupportChecker:
         self.semantic_threshold = semantic_threshold
         self._analyzer = GermanAnalyzer()
 
+    def content_terms(self, sentence: str) -> int:
+        """How many distinct content terms (stemmed, no stop words) a sentence has."""
+        return len(set(self._analyzer.terms(sentence)))
+
     def lexical(self, sentence: str, source: str) -> float:
         """Share of the sentence's content terms that occur in the source.
 
@@ -118,10 +158,30 @@ class SupportChecker:
         return float(np.max(vectors[1:] @ vectors[0]))
 
     def supports(self, sentence: str, source: str) -> bool:
-        """Whether ``source`` supports ``sentence``."""
+        """Whether ``source`` supports ``sentence``: every number the sentence states occurs in the source,
+        and the source says the same (shared content terms, or a similar sentence)."""
+        if not all(number_occurs(n, source) for n in numbers(sentence)):
+            return False  # an amount, date or year the source does not state is invented, however fluent
         if self.lexical(sentence, source) >= self.lexical_threshold:
             return True
         return self.semantic(sentence, source) >= self.semantic_threshold
+
+    def best_source(self, sentence: str, sources: Sequence[str]) -> int | None:
+        """The 1-based number of the source that supports ``sentence`` best, or None if none does.
+
+        Lexical overlap decides first (cheap, and exact for German answers copied from the sources);
+        the embedder only ranks the sources when no source passes lexically.
+        """
+        eligible = [n for n, source in enumerate(sources, start=1) if all(number_occurs(x, source) for x in numbers(sentence))]
+        if not eligible:
+            return None
+        lexical = {n: self.lexical(sentence, sources[n - 1]) for n in eligible}
+        best = max(eligible, key=lambda n: lexical[n])
+        if lexical[best] >= self.lexical_threshold:
+            return best
+        semantic = {n: self.semantic(sentence, sources[n - 1]) for n in eligible}
+        best = max(eligible, key=lambda n: semantic[n])
+        return best if semantic[best] >= self.semantic_threshold else None
 
 
 def answer_sentences(text: str) -> list[str]:
@@ -142,19 +202,22 @@ def answer_sentences(text: str) -> list[str]:
     return sentences
 
 
-def verify(
+def attribute(
     answer: str,
     sources: Sequence[str],
     checker: SupportChecker,
     language: str = "de",
     withhold: Callable[[str], bool] | None = None,
 ) -> VerifiedAnswer:
-    """Check every cited sentence against its sources; drop bad markers, flag unverified sentences.
+    """Attribute every sentence of a generated answer to the sources that support it.
 
-    ``sources[i]`` is the text of source number ``i + 1``. Numbers outside ``1..len(sources)`` are
-    always dropped. Line structure (paragraphs, list items) of the answer is preserved. Sentences
-    without a supported citation for which ``withhold`` is true (e.g. an echo of the system prompt)
-    are left out of the text.
+    ``sources[i]`` is the text of source number ``i + 1``. A small model often omits ``[n]`` or puts
+    it on the wrong sentence, so markers are not trusted: a cited number is kept only when that
+    source supports the sentence; otherwise the sentence is given the source that supports it best,
+    and a claim that no source supports is shown flagged ("(nicht belegt)"), never as cited. Numbers
+    outside ``1..len(sources)`` are always dropped. Line structure (paragraphs, list items) is kept.
+    Unsupported sentences for which ``withhold`` is true (e.g. an echo of the instructions) are left
+    out of the text.
     """
     checks: list[SentenceCheck] = []
     order: list[int] = []
@@ -167,28 +230,42 @@ def verify(
         head = prefix.group(0) if prefix else ""
         rendered: list[str] = []
         for sentence in answer_sentences(line[len(head):]):
-            cited = tuple(dict.fromkeys(parse_markers(sentence)))
-            plain = strip_markers(sentence)
-            supported = tuple(
-                n for n in cited if 1 <= n <= len(sources) and plain and checker.supports(plain, sources[n - 1])
-            )
-            checks.append(SentenceCheck(plain, cited, supported, tuple(n for n in cited if n not in supported)))
-            for n in supported:
+            check = _check_sentence(sentence, sources, checker)
+            if not check.text:
+                continue
+            checks.append(check)
+            for n in check.supported:
                 if n not in order:
                     order.append(n)
-            if not plain or (not supported and withhold is not None and withhold(plain)):
+            if not check.supported and withhold is not None and withhold(check.text):
                 continue
-            if supported:
-                marks = "".join(f"[{order.index(n) + 1}]" for n in supported)
-                rendered.append(_attach(plain, marks))
-            elif cited:
-                rendered.append(_attach(plain, text("answer.unverified", language)))
+            if check.supported:
+                rendered.append(_attach(check.text, "".join(f"[{order.index(n) + 1}]" for n in check.supported)))
+            elif check.claim:
+                rendered.append(_attach(check.text, text("answer.unverified", language)))
             else:
-                rendered.append(plain)
+                rendered.append(check.text)
         if rendered:
             out_lines.append(head + " ".join(rendered))
     joined = "\n".join(out_lines).strip()
     return VerifiedAnswer(text=re.sub(r"\n{3,}", "\n\n", joined), sources=tuple(order), sentences=tuple(checks))
+
+
+def _check_sentence(sentence: str, sources: Sequence[str], checker: SupportChecker) -> SentenceCheck:
+    cited = tuple(dict.fromkeys(parse_markers(sentence)))
+    plain = strip_markers(sentence)
+    if not plain:
+        return SentenceCheck(plain, cited, (), cited)
+    supported = tuple(n for n in cited if 1 <= n <= len(sources) and checker.supports(plain, sources[n - 1]))
+    dropped = tuple(n for n in cited if n not in supported)
+    if supported:
+        return SentenceCheck(plain, cited, supported, dropped)
+    if says_not_in_sources(plain):
+        return SentenceCheck(plain, cited, (), dropped, not_in_sources=True)
+    if not numbers(plain) and checker.content_terms(plain) < checker.min_terms:
+        return SentenceCheck(plain, cited, (), dropped, connective=True)
+    best = checker.best_source(plain, sources)
+    return SentenceCheck(plain, cited, (best,) if best else (), dropped, attributed=best is not None)
 
 
 def _attach(sentence: str, marks: str) -> str:

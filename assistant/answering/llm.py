@@ -9,8 +9,9 @@ once iteration has finished, ``generation.stats`` holds token counts and timings
     print(generation.stats.first_token_s)
 
 The llama.cpp model is loaded lazily on first use, once. A GGUF with ``tokenizer.chat_template``
-in its metadata is prompted through that template; one without (a base model such as the bundled
-Gemma 3 270M) gets the document-continuation format of :mod:`assistant.answering.prompting`.
+in its metadata (an instruct model such as the bundled Qwen2.5-Coder) is prompted through that template;
+one without (a base model a user brings) gets the document-continuation format of
+:mod:`assistant.answering.prompting`.
 """
 
 from __future__ import annotations
@@ -165,6 +166,10 @@ class ChatModel(Protocol):
         """Generate the next assistant turn for ``messages``, yielding text as it is produced."""
         ...
 
+    def prefill(self, messages: Sequence[Message]) -> None:
+        """Read ``messages`` ahead of time, so that a later prompt starting with them is answered sooner."""
+        ...
+
 
 class LlamaCppChatModel:
     """A GGUF chat model run on the CPU by llama-cpp-python.
@@ -233,6 +238,18 @@ class LlamaCppChatModel:
         """
         counts = TokenCounts()
         return Generation(self._generate(list(messages), max_tokens, list(stop), counts), counts)
+
+    def prefill(self, messages: Sequence[Message]) -> None:
+        """Evaluate ``messages`` into llama.cpp's KV cache (loads the model).
+
+        llama.cpp reuses the longest common token prefix of consecutive prompts, so after this the fixed
+        instructions of every llm prompt cost nothing, also for the first question after start-up.
+        """
+        with self._generate_lock:
+            llama = self._model()
+            tokens, _ = self.prompt_tokens(messages)
+            llama.reset()
+            llama.eval(tokens)
 
     @property
     def sampling(self) -> dict[str, Any]:

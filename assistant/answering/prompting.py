@@ -1,9 +1,9 @@
 """Prompt assembly for the chat model: context budgeting and the plain-completion fallback format.
 
-Pure functions, no model needed. :func:`fit_messages` turns a system prompt, numbered source
-strings, a question and the conversation history into chat messages that always fit the model's
-context window. :func:`render_completion_prompt` renders messages as a document to be continued,
-for GGUF models without a chat template (base models such as the bundled Gemma 3 270M).
+Pure functions, no model needed. :func:`fit_messages` turns a fixed prefix (instructions and
+worked examples), numbered source excerpts and a question into chat messages that always fit the
+model's context window. :func:`render_completion_prompt` renders messages as a document to be continued,
+for GGUF models without a chat template (base models a user brings).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TokenCounter = Callable[[str], int]
 MESSAGE_OVERHEAD_TOKENS = 8
 #: Slack for BOS and for tokenising the joined prompt into slightly more tokens than its parts.
 PROMPT_RESERVE_TOKENS = 16
-#: Joins the system text, the sources header and the sources.
+#: Separates the sources from the question in the user turn.
 _SOURCE_SEPARATOR = "\n\n"
 
 
@@ -47,35 +47,31 @@ class FittedPrompt(NamedTuple):
 
 
 def fit_messages(
-    system: str,
+    prefix: Sequence[Message],
     sources: Sequence[str],
     question: str,
-    history: Sequence[Message],
     count_tokens: TokenCounter,
     context_window: int,
     max_new_tokens: int,
     *,
-    sources_header: str = text("answer.sources_header"),
+    sources_header: str,
+    question_label: str,
 ) -> FittedPrompt:
-    """Build ``[system, *history, user question]`` so that prompt + answer fit the context window.
+    """``[*prefix, user turn with the sources and the question]``, fitted to the context window.
 
-    The sources (already formatted, most relevant first, e.g. ``"[1] Titel, S. 4 — text"``) are
-    appended to the system message under ``sources_header``; keeping them out of the user turn
-    keeps the question clean for both chat templates and the completion fallback.
+    ``prefix`` (the instructions and worked examples) is the same for every question, so llama.cpp
+    keeps it in its KV cache and only the last turn costs prompt time; the sources therefore go into
+    the user turn, not the system message. The sources (already formatted, most relevant first,
+    e.g. ``"[1] Titel, S. 4\n…"``) are kept in order while they fit; the first that does not fit is
+    cut at a sentence boundary, the rest dropped. The question is never trimmed. Unpacks as
+    ``(messages, kept_source_count)``.
 
-    Priorities when the budget is short: the question is never trimmed; history is dropped
-    oldest-first; only when no history is left are sources dropped from the end, and the last kept
-    source may be cut at a sentence boundary. Unpacks as ``(messages, kept_source_count)``.
-
-    Raises :class:`~assistant.errors.InputError` when the question is empty or system prompt +
-    question alone do not fit, :class:`~assistant.errors.ConfigError` when ``max_new_tokens``
-    leaves no room for a prompt.
+    Raises :class:`~assistant.errors.InputError` when the question is empty or the prefix and the
+    question alone do not fit, :class:`~assistant.errors.ConfigError` when ``max_new_tokens`` leaves
+    no room for a prompt.
     """
     if not question.strip():
         raise InputError("prompt.empty_question")
-    for turn in history:
-        if turn["role"] not in ("user", "assistant"):
-            raise ValueError(f"history may only hold user and assistant turns, got role {turn['role']!r}")
     budget = context_window - max_new_tokens - PROMPT_RESERVE_TOKENS
     if budget <= 0:
         raise ConfigError("prompt.no_room", max_new_tokens=max_new_tokens, context_window=context_window)
@@ -83,41 +79,20 @@ def fit_messages(
     def cost(text: str) -> int:
         return count_tokens(text) + MESSAGE_OVERHEAD_TOKENS
 
-    question_cost = cost(question)
-    base = cost(system) + question_cost
+    def user_turn(kept: Sequence[str]) -> str:
+        block = sources_header + "\n" + "\n".join(kept) + _SOURCE_SEPARATOR if kept else ""
+        return f"{block}{question_label}: {question}"
+
+    fixed = sum(cost(m["content"]) for m in prefix)
+    base = fixed + cost(user_turn([]))
     if base > budget:
         raise InputError(
             "prompt.question_too_long", needed=base, budget=budget, context_window=context_window,
             max_new_tokens=max_new_tokens,
         )
 
-    kept, truncated = _fit_sources(system, sources, sources_header, count_tokens, budget - question_cost)
-    system_content = _system_with_sources(system, kept, sources_header)
-    used = cost(system_content) + question_cost
-
-    kept_history: list[Message] = []
-    if len(kept) == len(sources) and not truncated:
-        kept_history = _fit_history(history, cost, budget - used)
-
-    messages: list[Message] = [{"role": "system", "content": system_content}]
-    messages.extend(kept_history)
-    messages.append({"role": "user", "content": question})
-    return FittedPrompt(messages, len(kept))
-
-
-def _system_with_sources(system: str, sources: Sequence[str], header: str) -> str:
-    if not sources:
-        return system
-    return system + _SOURCE_SEPARATOR + header + "\n" + _SOURCE_SEPARATOR.join(sources)
-
-
-def _fit_sources(
-    system: str, sources: Sequence[str], header: str, count_tokens: TokenCounter, budget: int
-) -> tuple[list[str], bool]:
-    """Keep sources in order while the system message stays within ``budget`` (overhead included)."""
-
     def fits(candidate: Sequence[str]) -> bool:
-        return count_tokens(_system_with_sources(system, candidate, header)) + MESSAGE_OVERHEAD_TOKENS <= budget
+        return fixed + cost(user_turn(candidate)) <= budget
 
     kept: list[str] = []
     for source in sources:
@@ -125,28 +100,13 @@ def _fit_sources(
             kept.append(source)
             continue
         # Cut the first source that does not fit; everything after it is less relevant and dropped.
-        prefix = _longest_fitting_prefix(source, lambda text: fits([*kept, text]))
-        if prefix:
-            kept.append(prefix)
-            return kept, True
-        return kept, False
-    return kept, False
-
-
-def _fit_history(history: Sequence[Message], cost: Callable[[str], int], budget: int) -> list[Message]:
-    """Keep the newest turns that fit; the kept part never starts with an assistant turn."""
-    start = len(history)
-    total = 0
-    for index in range(len(history) - 1, -1, -1):
-        turn_cost = cost(history[index]["content"])
-        if total + turn_cost > budget:
-            break
-        total += turn_cost
-        start = index
-    while start < len(history) and history[start]["role"] == "assistant":
-        # An answer without its question confuses the model more than it helps.
-        start += 1
-    return [{"role": turn["role"], "content": turn["content"]} for turn in history[start:]]
+        cut = _longest_fitting_prefix(source, lambda text: fits([*kept, text]))
+        if cut:
+            kept.append(cut)
+        break
+    messages: list[Message] = [{"role": m["role"], "content": m["content"]} for m in prefix]
+    messages.append({"role": "user", "content": user_turn(kept)})
+    return FittedPrompt(messages, len(kept))
 
 
 def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:

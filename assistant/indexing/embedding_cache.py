@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from typing import Protocol
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +134,30 @@ class EmbeddingCache:
             self._db.close()
         self._db = None
         self._broken = True
+
+
+class DocumentEmbedder(Protocol):
+    """What :func:`embed_documents_cached` needs of an embedder."""
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray: ...
+
+
+def embed_documents_cached(
+    embedder: DocumentEmbedder, cache: EmbeddingCache | None, titles: Sequence[str], texts: Sequence[str], dimension: int
+) -> tuple[np.ndarray, int]:
+    """Document vectors for (title, text) pairs: from ``cache`` where present, else embedded and stored.
+
+    Returns the vectors (one row per pair, in order) and how many had to be computed. Used for chunks at
+    ingest and for the sentences of retrieved chunks at question time, which recur across questions.
+    """
+    cached = cache.get(titles, texts, dimension) if cache is not None else [None] * len(texts)
+    missing = [i for i, vector in enumerate(cached) if vector is None]
+    if missing:
+        fresh = embedder.embed_documents([texts[i] for i in missing], [titles[i] for i in missing])
+        if cache is not None:
+            cache.put([titles[i] for i in missing], [texts[i] for i in missing], fresh)
+        for i, vector in zip(missing, fresh):
+            cached[i] = vector
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32), 0
+    return np.stack([np.asarray(v, dtype=np.float32) for v in cached]), len(missing)

@@ -38,6 +38,7 @@ from ..config import IngestParams
 from ..loaders import SUPPORTED_SUFFIXES, load_document
 from ..errors import AssistantError, DocumentError, InputError
 from ..messages import Message
+from .embedding_cache import embed_documents_cached
 from .store import DocumentRecord, Index
 
 if TYPE_CHECKING:
@@ -339,17 +340,10 @@ class Ingestor:
         titles, texts = [c.embedding_title() for c in chunks], [c.text for c in chunks]
         manifest = self.index.manifest
         assert manifest is not None
-        cached = self.cache.get(titles, texts, manifest.dimension) if self.cache is not None else [None] * len(chunks)
-        missing = [i for i, vector in enumerate(cached) if vector is None]
-        if missing:
-            fresh = self.embedder.embed_documents([texts[i] for i in missing], [titles[i] for i in missing])
-            if self.cache is not None:
-                self.cache.put([titles[i] for i in missing], [texts[i] for i in missing], fresh)
-            for i, vector in zip(missing, fresh):
-                cached[i] = vector
-        report.chunks_embedded += len(missing)
-        report.chunks_cached += len(chunks) - len(missing)
-        return np.stack([np.asarray(v, dtype=np.float32) for v in cached])
+        vectors, computed = embed_documents_cached(self.embedder, self.cache, titles, texts, manifest.dimension)
+        report.chunks_embedded += computed
+        report.chunks_cached += len(chunks) - computed
+        return vectors
 
     def _finish_document(self, item: _Pending, reused_ids: set[str], report: IngestReport) -> None:
         """All chunks of ``item`` are stored: refresh reused ones, then record it (stale ones go)."""

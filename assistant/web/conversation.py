@@ -5,9 +5,9 @@ would search for nothing in particular. :func:`rewrite_follow_up` turns it into 
 adding the topic of the previous question — deterministically, without a language model, so it also
 works with the extractive mode and the tiny bundled model.
 
-:func:`answer_turn` is the whole chat step the UI runs: rewrite, wait for the chat model if needed
-(:class:`LlmQueue`, first come first served, with visible positions), stream, record the result in
-the :class:`Session`. Closing it early (the stop button) releases the model and marks the turn stopped.
+:func:`answer_turn` is the whole chat step the UI runs: rewrite, retrieve and show the evidence at
+once, wait for the chat model if needed (:class:`LlmQueue`, first come first served, with visible
+positions), stream the written answer, record the result in the :class:`Session`. Closing it early (the stop button) releases the model and marks the turn stopped.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Iterator, Literal
 from ..answering.answer import Answer, Answerer, Mode
 from ..errors import AssistantError, IndexStateError
 from ..text import ENGLISH_FUNCTION_WORDS, NAME_CONNECTORS, QUESTION_WORDS, STOPWORDS
-from ..answering.prompting import Message as ChatMessage
 from ..messages import Message
 
 if TYPE_CHECKING:
@@ -161,6 +160,8 @@ class Turn:
     rewritten: bool
     mode: Mode
     status: TurnStatus = "searching"
+    #: The extractive answer, shown as soon as retrieval is done while a written answer is pending.
+    evidence: Answer | None = None
     draft: str = ""  # raw generated text so far (llm mode), shown while streaming
     answer: Answer | None = None
     queue_position: int = 0
@@ -188,20 +189,6 @@ class Session:
     def last_answered(self) -> Turn | None:
         """The most recent turn with a final answer."""
         return next((t for t in reversed(self.turns) if t.answer is not None), None)
-
-    def history(self, max_turns: int = 2) -> list[ChatMessage]:
-        """Recent answered turns as chat messages for the model, citation markers removed.
-
-        Old markers refer to old sources; left in, they would invite the model to cite new sources
-        by old numbers.
-        """
-        messages: list[ChatMessage] = []
-        answered = [t for t in self.turns if t.answer is not None and not t.answer.refused]
-        for turn in answered[-max_turns:]:
-            assert turn.answer is not None
-            messages.append({"role": "user", "content": turn.query})
-            messages.append({"role": "assistant", "content": re.sub(r"\s*\[\d+\]", "", turn.answer.text)})
-        return messages
 
 
 # -- the chat model queue -----------------------------------------------------------------------------
@@ -287,24 +274,33 @@ def answer_turn(
     """
     rewrite = rewrite_follow_up(question, session.previous_query())
     turn = Turn(question=" ".join(question.split()), query=rewrite.query, rewritten=rewrite.rewritten, mode=mode)
-    history = session.history() if mode == "llm" else []
     session.turns.append(turn)
     ticket: LlmTicket | None = None
     try:
         if not index.records():
             raise IndexStateError("ui.empty_index")
         yield turn
-        if mode == "llm":
-            ticket = queue.enter()
-            while not ticket.wait(QUEUE_POLL_SECONDS):
-                if turn.stop_requested:
-                    return
-                turn.status = "queued"
-                turn.queue_position = ticket.position()
-                yield turn
-            turn.status = "searching"
+        # Retrieval and evidence need no model: they never wait in the model's queue.
+        grounding = answerer.gather(turn.query, k)
+        if turn.stop_requested:
+            return
+        if mode == "extractive" or grounding.refused:
+            turn.answer = grounding.answer
+            turn.status = "done"
             yield turn
-        stream = answerer.stream(turn.query, mode, k, history)
+            return
+        turn.evidence = grounding.answer
+        yield turn
+        ticket = queue.enter()
+        while not ticket.wait(QUEUE_POLL_SECONDS):
+            if turn.stop_requested:
+                return
+            turn.status = "queued"
+            turn.queue_position = ticket.position()
+            yield turn
+        turn.status = "searching"  # the model reads the evidence; the UI says the answer is being written
+        yield turn
+        stream = answerer.write(grounding)
         try:
             for event in stream:
                 if turn.stop_requested:

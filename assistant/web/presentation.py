@@ -94,22 +94,37 @@ def turn_html(turn: Turn, number: int, language: str) -> str:
         reason = turn.error.render(language) if turn.error else ""
         return _box("error", text("ui.error_title", language), f"<p>{escape(reason)}</p>")
     if turn.answer is not None:
+        if turn.answer.mode == "llm" and not turn.answer.refused and turn.evidence is not None:
+            # The excerpts shown while the model wrote stay available under the written answer.
+            return answer_html(turn.answer, number, language, evidence=turn.evidence)
         return answer_html(turn.answer, number, language)
     draft = _body_html(turn.draft, {}) if turn.draft.strip() else ""
+    # The evidence (verbatim excerpts) is shown as soon as retrieval is done; the written answer follows.
+    evidence = _evidence_html(turn.evidence, number, language) if turn.evidence is not None else ""
     if turn.status == "stopped":
-        return f'<div class="answer stopped">{draft}<p class="status">{escape(text("ui.stopped", language))}</p></div>'
+        return f'<div class="answer stopped">{evidence}{draft}<p class="status">{escape(text("ui.stopped", language))}</p></div>'
     if turn.status == "queued":
         status = text("ui.queued", language, position=turn.queue_position)
-    elif turn.status == "answering":
-        return f'<div class="answer streaming" aria-busy="true">{draft}<span class="cursor" aria-hidden="true">▍</span></div>'
+    elif turn.status == "answering" and draft:
+        writing = f'<p class="status">{escape(text("ui.writing", language))}</p>'
+        return f'<div class="answer streaming" aria-busy="true">{evidence}{writing}{draft}<span class="cursor" aria-hidden="true">▍</span></div>'
+    elif turn.evidence is not None:
+        status = text("ui.writing", language)
     else:
         status = text("ui.searching", language)
-    return f'<div class="answer pending" aria-busy="true"><p class="status">{escape(status)}</p></div>'
+    return f'<div class="answer pending" aria-busy="true">{evidence}<p class="status">{escape(status)}</p></div>'
 
 
-def answer_html(answer: Answer, number: int, language: str) -> str:
+def _evidence_html(evidence: Answer, number: int, language: str) -> str:
+    targets = {c.n: anchor_id(number, c.n) for c in evidence.citations}
+    return f'<div class="evidence">{_body_html(evidence.text, targets, text("ui.source_word", language))}</div>'
+
+
+def answer_html(answer: Answer, number: int, language: str, evidence: Answer | None = None) -> str:
     """A final answer: notice, text with ``[n]`` linked to the sources panel, refusals set apart.
 
+    ``evidence`` (the extractive answer to the same question) is added as a folded list of verbatim
+    excerpts, each labelled with its document and page (its own numbers would clash with the answer's).
     Kept on one line so Markdown treats it as a single HTML block.
     """
     targets = {c.n: anchor_id(number, c.n) for c in answer.citations}
@@ -124,6 +139,12 @@ def answer_html(answer: Answer, number: int, language: str) -> str:
     if isinstance(seconds, (int, float)):
         meta += " · " + _seconds(seconds, language)
     parts.append(f'<p class="meta">{escape(meta)}</p>')
+    if evidence is not None and evidence.citations:
+        quotes = "".join(
+            f"<li>„{escape(quote)}“ — <em>{escape(citation.label(language))}</em></li>"
+            for citation in evidence.citations for quote in citation.quotes
+        )
+        parts.append(f'<details class="evidence"><summary>{escape(text("ui.evidence_summary", language))}</summary><ul>{quotes}</ul></details>')
     if answer.refused:
         return _box("refusal", text("ui.refusal_title", language), "".join(parts))
     return f'<div class="answer">{"".join(parts)}</div>'
@@ -185,11 +206,12 @@ def sources_html(session: Session) -> str:
         return f'<div class="sources">{heading}<p class="placeholder">{escape_html(text("ui.sources_empty", language))}</p></div>'
     number = len(session.turns)
     turn = session.turns[-1]
-    if turn.status == "error" or (turn.answer is None and turn.status == "stopped"):
+    # While the written answer is pending, the panel lists the sources of the evidence shown.
+    answer = turn.answer or turn.evidence
+    if turn.status == "error" or (answer is None and turn.status == "stopped"):
         return f'<div class="sources">{heading}<p class="placeholder">{escape_html(text("ui.sources_none", language))}</p></div>'
-    if turn.answer is None:
+    if answer is None:
         return f'<div class="sources" aria-busy="true">{heading}<p class="placeholder">{escape_html(text("ui.sources_pending", language))}</p></div>'
-    answer = turn.answer
     body: list[str] = []
     if answer.refused:
         body.append(f'<p class="refusal-note"><strong>{escape_html(text("ui.refusal_title", language))}.</strong> {escape_html(text("ui.nearest", language))}</p>')

@@ -14,6 +14,7 @@ queue with one slot, so chatting stays responsive meanwhile.
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -61,6 +62,7 @@ CSS = """
 .answer .notice { font-size: .9em; opacity: .85; }
 .answer .meta { font-size: .8em; opacity: .7; margin-top: .4em; }
 .answer .status { font-style: italic; }
+.answer .evidence { border-left: 3px solid rgba(127, 127, 127, .4); padding-left: .7em; margin-bottom: .6em; font-size: .95em; }
 .answer.refusal { border-left: 5px solid #b45309; background: rgba(251, 191, 36, .15); padding: .6em .9em; border-radius: 6px; }
 .answer.error { border-left: 5px solid #b91c1c; background: rgba(248, 113, 113, .15); padding: .6em .9em; border-radius: 6px; }
 .answer .box-title { margin-bottom: .3em; }
@@ -453,9 +455,18 @@ def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None 
     shown = host if host not in ("0.0.0.0", "::") else text("ui.this_host", language)
     shown = f"[{shown}]" if ":" in shown else shown
     print(text("ui.running", language, host=shown, port=port), flush=True, file=sys.stdout)
+    # The first written answer should not pay for loading the model and reading its instructions.
+    threading.Thread(target=_warm_up, args=(app.answerer, language), name="warm-up", daemon=True).start()
     try:
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl+C it handled: a normal end, not an interrupted command
     if not server.started:
         raise ConfigError("ui.start_failed", host=host, port=port)
+
+
+def _warm_up(answerer: "Answerer", language: str) -> None:
+    try:
+        answerer.warm_up(language)
+    except AssistantError:
+        pass  # a missing or broken model is reported where it is used: in the answer that needs it

@@ -1,0 +1,155 @@
+"""Evidence: the sentences of the retrieved chunks that bear on the question, ranked once per question.
+
+Both answer modes start here. The extractive answer quotes the best few units verbatim; the written
+answer gives the language model the same units with their neighbouring sentences, grouped by source,
+instead of whole chunks: a fraction of the prompt tokens, which is what a CPU spends its time on
+before the first token (docs/BENCHMARKS.md measures both).
+
+A unit is a sentence, or a line that introduces a list together with its items (see
+:func:`evidence_units`). Units are embedded with the document side of the embedder and scored by
+their similarity to the question plus a share of their chunk's retrieval score (the chunk as a whole
+matched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..indexing.chunking import SECTION_SEPARATOR
+from ..text import split_sentences
+from .retrieval import Hit
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One evidence unit: ``hit`` indexes the retrieved hits, ``position`` the unit within its chunk."""
+
+    hit: int
+    position: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SourceExcerpt:
+    """What the language model sees of one retrieved chunk: a few of its units, in document order."""
+
+    hit: Hit
+    units: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The excerpt as one passage (what a citation of this source is checked against)."""
+        return " ".join(self.units)
+
+
+class Evidence:
+    """The scored units of the hits for one question (scores and vectors computed once, on creation)."""
+
+    def __init__(
+        self,
+        hits: Sequence[Hit],
+        query_vector: np.ndarray,
+        embed: Callable[[Sequence[str], Sequence[str]], np.ndarray],
+        chunk_weight: float,
+    ) -> None:
+        """``embed(texts, titles)`` gives document vectors (the answerer passes the cached embedder)."""
+        self.hits = list(hits)
+        self._chunk_units = [evidence_units(h.chunk.text, innermost_heading(h)) for h in self.hits]
+        flat = [(i, p, unit) for i, units in enumerate(self._chunk_units) for p, unit in enumerate(units)]
+        self._vectors = embed([unit for _, _, unit in flat], [self.hits[i].chunk.embedding_title() for i, _, _ in flat])
+        scores = self._vectors @ query_vector + chunk_weight * np.array([self.hits[i].score for i, _, _ in flat])
+        self.units = [Unit(i, p, unit, float(score)) for (i, p, unit), score in zip(flat, scores)]
+
+    def __bool__(self) -> bool:
+        return bool(self.units)
+
+    def best(self, limit: int, margin: float, diversity: float = 0.3) -> list[Unit]:
+        """Up to ``limit`` relevant units that do not repeat each other, best first (maximal marginal relevance).
+
+        Units scoring more than ``margin`` below the best one are never chosen.
+        """
+        if not self.units:
+            return []
+        scores = np.array([u.score for u in self.units])
+        chosen: list[int] = []
+        top = float(np.max(scores))
+        candidates = [int(i) for i in np.argsort(-scores) if scores[i] >= top - margin]
+        while candidates and len(chosen) < limit:
+            def value(i: int) -> float:
+                redundancy = max((float(self._vectors[i] @ self._vectors[j]) for j in chosen), default=0.0)
+                return float(scores[i]) - diversity * redundancy
+
+            pick = max(candidates, key=value)
+            chosen.append(pick)
+            candidates.remove(pick)
+        return [self.units[i] for i in chosen]
+
+    def excerpts(self, limit: int, margin: float, max_chars: int) -> list[SourceExcerpt]:
+        """The model's sources: the best units, each with its neighbours, grouped by chunk.
+
+        Chunks come in retrieval order, units in document order. A neighbouring sentence often holds
+        the subject or the condition of the chosen one ("3.2 … nicht antragsberechtigt" after "3.1 …"),
+        and a short chunk (a third of the budget or less) is given whole.
+        Units are added best first until ``max_chars`` is reached, so a question costs a bounded
+        number of prompt tokens whatever the chunk sizes.
+        """
+        picked: dict[int, set[int]] = {}
+        used = 0
+        for unit in self.best(limit, margin):
+            units = self._chunk_units[unit.hit]
+            if sum(len(u) + 1 for u in units) <= max_chars // 3:
+                wanted = set(range(len(units)))  # a short chunk is one statement: give all of it
+            else:
+                wanted = {p for p in (unit.position - 1, unit.position, unit.position + 1) if 0 <= p < len(units)}
+            new = wanted - picked.get(unit.hit, set())
+            cost = sum(len(units[p]) + 1 for p in new)
+            if used and used + cost > max_chars:
+                # Fall back to the unit alone before giving up on it: it scored high enough to be chosen.
+                new = {unit.position} - picked.get(unit.hit, set())
+                cost = sum(len(units[p]) + 1 for p in new)
+                if used + cost > max_chars:
+                    continue
+            picked.setdefault(unit.hit, set()).update(new)
+            used += cost
+        return [
+            SourceExcerpt(self.hits[i], tuple(self._chunk_units[i][p] for p in sorted(positions)))
+            for i, positions in sorted(picked.items())
+        ]
+
+
+def innermost_heading(hit: Hit) -> str:
+    """The chunk's own heading (the last part of its section path), which its text starts with."""
+    return hit.chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+
+
+def evidence_units(text: str, heading: str = "") -> list[str]:
+    """Sentences and list items of a chunk that can stand alone as evidence.
+
+    A line that introduces a list ("Gefördert werden:") is kept together with its items, so that an
+    extract never shows an intro without the list or items without what they enumerate. The chunk's
+    leading ``heading`` line is context, not evidence, and is skipped.
+    """
+    units: list[str] = []
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if heading and lines and lines[0] == heading.strip():
+        lines = lines[1:]
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.endswith(":") and i + 1 < len(lines):
+            items = [line]
+            i += 1
+            while i < len(lines) and sum(map(len, items)) < 500 and not lines[i].endswith(":"):
+                items.append(lines[i])
+                i += 1
+                if lines[i - 1].endswith("."):
+                    break
+            units.append(" ".join(items))
+            continue
+        units.extend(s for s in split_sentences(line) if len(s.split()) >= 4)
+        i += 1
+    return units
