@@ -205,3 +205,15 @@ def test_question_naming_something_the_corpus_lacks_is_refused(corpus: Settings)
     app, _ = _app(corpus.with_(min_evidence=0.05))
     assert app.answerer.ask("Wie hoch ist die Zuwendung beim EXIST-Programm?").refused
     assert not app.answerer.ask("Wie hoch ist die Zuwendung der Förderrichtlinie?").refused
+
+
+def test_a_repeated_question_needs_no_embedding(corpus: Settings) -> None:
+    """The query vector and the sentence vectors of the hits are cached: asking again costs no model call."""
+    app, _ = _app(corpus.with_(embed_cache=True))
+    embedder = app.embedder
+    assert isinstance(embedder, HashEmbedder)
+    first = app.answerer.ask("Wie hoch ist die Zuwendung?", mode="extractive")
+    queries, documents = embedder.queries_embedded, embedder.documents_embedded
+    again = app.answerer.ask("Wie hoch ist die Zuwendung?", mode="extractive")
+    assert again.text == first.text
+    assert (embedder.queries_embedded, embedder.documents_embedded) == (queries, documents)

@@ -7,8 +7,6 @@ with the reason when `assistant setup` has not assembled the models.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.answering.answer import Answer

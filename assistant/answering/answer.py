@@ -18,6 +18,7 @@ generation, and source texts are passed as quoted data that cannot open a new tu
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -189,6 +190,8 @@ class Answerer:
         self.embedder = embedder
         #: Sentence vectors of retrieved chunks recur across questions: kept with the chunk vectors.
         self._cache = cache
+        # A repeated question (the same wording in another session, a re-asked one) skips the embedder.
+        self._query_vector = functools.lru_cache(maxsize=256)(lambda question: self.embedder.embed_queries([question])[0])
         self._chat_model = chat_model
         self.default_mode = default_mode
         self.params = params
@@ -233,7 +236,7 @@ class Answerer:
         """
         started = time.perf_counter()
         language = detect_language(question)
-        query_vector = self.embedder.embed_queries([question])[0]
+        query_vector = self._query_vector(question)
         hits = self.retriever.search(question, k or self.params.k, query_vector=query_vector)
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
@@ -298,7 +301,7 @@ class Answerer:
             generation.close()  # also when the consumer stops early: frees the model for the next request
         stats = generation.stats
         kept = excerpts[: fitted.kept_source_count]
-        answer = self._attributed("".join(pieces), grounding, kept, fitted)
+        answer = self.attributed_answer("".join(pieces), grounding, kept, fitted)
         answer.timings = dict(
             grounding.answer.timings,
             first_token_s=None if stats.first_token_s is None else round(asked - grounding.started + stats.first_token_s, 4),
@@ -349,7 +352,10 @@ class Answerer:
         citations = [_citation(n, hits[i], quotes[i]) for i, n in numbers_by_hit.items()]
         return Answer(question, "\n".join(lines), False, "extractive", language, citations, list(hits))
 
-    def _attributed(self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt) -> Answer:
+    def attributed_answer(
+        self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt
+    ) -> Answer:
+        """The answer shown for ``generated`` (the model's text for ``fitted``): attributed, a refusal, or the fallback."""
         language = grounding.language
         # The instructions and worked examples are ours, not evidence (the answer goes after them).
         instructions = "\n".join(m["content"] for m in fitted.messages[:-1])
