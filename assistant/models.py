@@ -362,6 +362,8 @@ def gguf_has_chat_template(path: Path) -> bool:
             return bool(_gguf_metadata_string(data, _CHAT_TEMPLATE_KEY))
         except struct.error as exc:
             raise ValueError(f"GGUF header cut off ({exc})") from None
+        except RecursionError:  # arrays nested thousands deep: a crafted file, not a model
+            raise ValueError("GGUF metadata nested too deeply") from None
 
 
 def _gguf_metadata_string(data: mmap.mmap, key: bytes) -> str | None:

@@ -10,11 +10,11 @@ all variants run one after the other, so that a busy machine slows every variant
 
 * **extractive** — :meth:`Answerer.gather` only: the first evidence, its fact recall;
 * **1.5B, evidence prompt** — the product path: gather → :meth:`Answerer.prompt` → ``model.stream`` →
-  :meth:`Answerer.attributed_answer`;
+  :meth:`Answerer.finish`;
 * **raw llama.cpp** — the prompt tokens of that variant through a bare ``llama_cpp.Llama`` with the
   same sampling (the floor for our wrapper: first token and decoding speed, ours / raw);
 * **1.5B, whole chunks** — the same, but the model sees the k retrieved chunks whole (fitted with the
-  same ``fit_messages`` / ``instruction_prefix`` / ``format_excerpt``): issue 11, item 3;
+  same :meth:`Answerer.fit`): issue 11, item 3;
 * **0.5B, evidence prompt** — the small bundled model on the product path.
 
 Each chat model is a separate instance that has read the fixed instructions beforehand
@@ -45,12 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from assistant.answering.answer import Answer, Grounding, format_excerpt, instruction_prefix
+from assistant.answering.answer import Answer, Grounding, instruction_prefix
 from assistant.answering.evidence import SourceExcerpt
-from assistant.answering.prompting import FittedPrompt, fit_messages
+from assistant.answering.prompting import FittedPrompt
 from assistant.evaluation import QuestionResult, load_jsonl, percentile, score_answer, summarize
-from assistant.messages import text
-from assistant.text import detect_language, prose_language
+from assistant.text import detect_language
 from benchmarks.bench import machine
 from benchmarks.report import chat_models_markdown
 
@@ -100,14 +99,8 @@ def evidence_prompt(answerer: "Answerer", model: "ChatModel", grounding: Groundi
 
 def whole_chunks_prompt(answerer: "Answerer", model: "ChatModel", grounding: Grounding) -> tuple[list[SourceExcerpt], FittedPrompt]:
     """The k retrieved chunks whole, fitted like the evidence prompt (same prefix, labels and budget)."""
-    p, language = answerer.params, grounding.language
     excerpts = [SourceExcerpt(hit, (hit.chunk.text,)) for hit in grounding.hits]
-    fitted = fit_messages(
-        instruction_prefix(language), [format_excerpt(n, e) for n, e in enumerate(excerpts, start=1)],
-        grounding.question, model.count_tokens, model.context_window, p.max_new_tokens,
-        sources_header=text("answer.sources_header", language), question_label=text("prompt.question_label", language),
-    )
-    return excerpts, fitted
+    return excerpts, answerer.fit(model, grounding, excerpts)
 
 
 # -- one written answer -------------------------------------------------------------------------
@@ -140,14 +133,7 @@ def write_answer(answerer: "Answerer", model: "ChatModel", grounding: Grounding,
         generation.close()
     stats = generation.stats
     generated = "".join(pieces)
-    answer = answerer.attributed_answer(generated, grounding, excerpts[: fitted.kept_source_count], fitted)
-    answer.timings = dict(
-        grounding.answer.timings,
-        first_token_s=None if stats.first_token_s is None else round(asked - grounding.started + stats.first_token_s, 4),
-        total_s=round(time.perf_counter() - grounding.started, 4),
-        prompt_tokens=stats.prompt_tokens,
-        completion_tokens=stats.completion_tokens,
-    )
+    answer = answerer.finish(generated, grounding, excerpts, fitted, stats, asked)
     decode = None if stats.first_token_s is None else stats.total_s - stats.first_token_s
     return Written(answer, generated, fitted, stats.first_token_s, stats.total_s, decode, stats.tokens_per_s)
 
@@ -257,7 +243,7 @@ def measure(
         started = time.perf_counter()
         model = load_model(size)
         model.count_tokens("Laden")  # loads the model
-        _prefill(model, instruction_prefix("de"))
+        model.prefill(instruction_prefix("de"))
         models[key] = model
         loads[key] = round(time.perf_counter() - started, 3)
     raw: RawLlama | None = None
@@ -290,15 +276,17 @@ def measure(
         measured += 1
         # The 1-minute load average when the question started: how busy the shared CPU was.
         base = {"id": qid, "type": item.get("type", ""), "language": grounding.language, "load_1m": (_load_average() or [None])[0]}
-        scored["extractive"].append(score_answer(item, grounding.answer.to_json(qid)))
-        runs["extractive"].append({**base, **_extractive_row(grounding, item)})
+        result = score_answer(item, grounding.answer.to_json(qid))
+        scored["extractive"].append(result)
+        runs["extractive"].append({**base, **_extractive_row(grounding, result)})
         line = [f"[{number}/{len(answerable)}] {qid}: evidence {grounding.answer.timings['first_token_s']:.2f} s"]
         for key, build in builders.items():
             model = models[key]
             # A fresh grounding per variant: its timings start at the question, as the product's do.
             written = write_answer(answerer, model, answerer.gather(question), build)
-            scored[key].append(score_answer(item, written.answer.to_json(qid)))
-            runs[key].append({**base, **_written_row(written, item)})
+            result = score_answer(item, written.answer.to_json(qid))
+            scored[key].append(result)
+            runs[key].append({**base, **_written_row(written, result)})
             line.append(f"{key} {written.answer.timings['first_token_s']} / {written.answer.timings['total_s']} s")
             if key == "llm_1_5b_evidence" and isinstance(model, LlamaCppChatModel):
                 tokens, stops = model.prompt_tokens(written.fitted.messages)
@@ -334,12 +322,6 @@ def measure(
     return report
 
 
-def _prefill(model: "ChatModel", messages: Any) -> None:
-    prefill = getattr(model, "prefill", None)
-    if prefill is not None:
-        prefill(messages)
-
-
 def _prefix_warm_up(answerer: "Answerer", load_model: Callable[[str], "ChatModel"], answerable: Sequence[dict],
                     say: Progress) -> dict[str, Any]:
     """First token of the first German question on a fresh 1.5B model, without and with the prefill beforehand."""
@@ -357,7 +339,7 @@ def _prefix_warm_up(answerer: "Answerer", load_model: Callable[[str], "ChatModel
         prefill_s = None
         if prefill:
             started = time.perf_counter()
-            _prefill(model, instruction_prefix("de"))
+            model.prefill(instruction_prefix("de"))
             prefill_s = round(time.perf_counter() - started, 3)
         written = write_answer(answerer, model, answerer.gather(item["q"]), evidence_prompt, max_tokens=1)
         result[label] = {"load_s": round(load_s, 3), "prefill_s": prefill_s,
@@ -371,15 +353,13 @@ def _prefix_warm_up(answerer: "Answerer", load_model: Callable[[str], "ChatModel
     return result
 
 
-def _extractive_row(grounding: Grounding, item: dict) -> dict[str, Any]:
-    result = score_answer(item, grounding.answer.to_json(item["id"]))
+def _extractive_row(grounding: Grounding, result: QuestionResult) -> dict[str, Any]:
     return {"first_token_s": grounding.answer.timings["first_token_s"], "total_s": grounding.answer.timings["total_s"],
             "fact_recall": result.fact_recall, "answer": grounding.answer.text}
 
 
-def _written_row(written: Written, item: dict) -> dict[str, Any]:
+def _written_row(written: Written, result: QuestionResult) -> dict[str, Any]:
     answer = written.answer
-    result = score_answer(item, answer.to_json(item["id"]))
     return {
         "prompt_tokens": answer.timings["prompt_tokens"],
         "completion_tokens": answer.timings["completion_tokens"],
@@ -392,7 +372,7 @@ def _written_row(written: Written, item: dict) -> dict[str, Any]:
         "shown_mode": answer.mode,
         "model_refused": answer.refused,
         "fallback": answer.mode == "extractive" and not answer.refused,
-        "language_ok": None if answer.mode != "llm" else prose_language(answer.text) == detect_language(answer.question),
+        "language_ok": result.language_ok,
         "fact_recall": result.fact_recall,
         "attribution": dict(answer.attribution),
         "unverified_sentences": answer.unverified_sentences,
@@ -428,46 +408,36 @@ def _p(values: Sequence[float | None], q: float, digits: int = 3) -> float | Non
     return _round(percentile([v for v in values if v is not None], q), digits)
 
 
+def _latencies(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{key}_p{q}": _p([r[key] for r in rows], q) for key in ("first_token_s", "total_s") for q in (50, 95)}
+
+
 def written_summary(rows: Sequence[dict[str, Any]], scored: Sequence[QuestionResult]) -> dict[str, Any]:
-    """Speed and quality of one written-answer variant."""
+    """Speed and quality of one written-answer variant (quality as ``assistant eval`` summarises it)."""
     quality = summarize(scored) if scored else {}
-    claims = sum(r["attribution"].get("claims", 0) for r in rows)
-    verified = sum(r["attribution"].get("verified", 0) for r in rows)
-    marked = sum(r["attribution"].get("model_marked", 0) for r in rows)
-    marked_right = sum(r["attribution"].get("model_marked_right", 0) for r in rows)
     return {
         "questions": len(rows),
         "prompt_tokens_p50": _p([r["prompt_tokens"] for r in rows], 50, 0),
         "completion_tokens_p50": _p([r["completion_tokens"] for r in rows], 50, 0),
-        "first_token_s_p50": _p([r["first_token_s"] for r in rows], 50),
-        "first_token_s_p95": _p([r["first_token_s"] for r in rows], 95),
-        "total_s_p50": _p([r["total_s"] for r in rows], 50),
-        "total_s_p95": _p([r["total_s"] for r in rows], 95),
+        **_latencies(rows),
         "tokens_per_s_p50": _p([r["tokens_per_s"] for r in rows], 50, 2),
         "fact_recall": _round(quality.get("fact_recall"), 3),
-        "claims": claims,
-        "verified": verified,
-        "verified_share": round(verified / claims, 3) if claims else None,
-        "model_marked": marked,
-        "model_marker_accuracy": round(marked_right / marked, 3) if marked else None,
+        "claims": sum(r.claims for r in scored),
+        "verified": sum(r.verified for r in scored),
+        "verified_share": _round(quality.get("verified_share"), 3),
+        "model_marked": sum(r.model_marked for r in scored),
+        "model_marker_accuracy": _round(quality.get("model_marker_accuracy"), 3),
         "written_answers": sum(1 for r in rows if r["shown_mode"] == "llm" and not r["model_refused"]),
         "model_refusals": sum(1 for r in rows if r["model_refused"]),
         "fallbacks": sum(1 for r in rows if r["fallback"]),
-        "wrong_language": sum(1 for r in rows if r["language_ok"] is False),
+        "wrong_language": quality.get("wrong_language", 0),
     }
 
 
 def extractive_summary(rows: Sequence[dict[str, Any]], scored: Sequence[QuestionResult]) -> dict[str, Any]:
     """Time to first evidence and fact recall of the extractive answers."""
     quality = summarize(scored) if scored else {}
-    return {
-        "questions": len(rows),
-        "first_token_s_p50": _p([r["first_token_s"] for r in rows], 50),
-        "first_token_s_p95": _p([r["first_token_s"] for r in rows], 95),
-        "total_s_p50": _p([r["total_s"] for r in rows], 50),
-        "total_s_p95": _p([r["total_s"] for r in rows], 95),
-        "fact_recall": _round(quality.get("fact_recall"), 3),
-    }
+    return {"questions": len(rows), **_latencies(rows), "fact_recall": _round(quality.get("fact_recall"), 3)}
 
 
 def raw_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -475,10 +445,7 @@ def raw_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "questions": len(rows),
         "prompt_tokens_p50": _p([r["prompt_tokens"] for r in rows], 50, 0),
-        "first_token_s_p50": _p([r["first_token_s"] for r in rows], 50),
-        "first_token_s_p95": _p([r["first_token_s"] for r in rows], 95),
-        "total_s_p50": _p([r["total_s"] for r in rows], 50),
-        "total_s_p95": _p([r["total_s"] for r in rows], 95),
+        **_latencies(rows),
         "tokens_per_s_p50": _p([r["tokens_per_s"] for r in rows], 50, 2),
         "same_text_as_ours": sum(1 for r in rows if r["same_text_as_ours"]),
     }

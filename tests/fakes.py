@@ -64,6 +64,8 @@ class ScriptedChatModel:
         self.name = name
         self._context_window = context_window
         self.prompts: list[list[dict]] = []
+        #: Message lists read ahead with :meth:`prefill` (the UI's start-up warm-up).
+        self.prefilled: list[list[dict]] = []
 
     @property
     def context_window(self) -> int:
@@ -75,6 +77,9 @@ class ScriptedChatModel:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+    def prefill(self, messages):  # type: ignore[no-untyped-def]
+        self.prefilled.append([dict(m) for m in messages])
 
     def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
         from assistant.answering.llm import Generation, TokenCounts

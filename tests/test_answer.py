@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.answer import quote_source, salient_names
+from assistant.answering.answer import instruction_prefix, quote_source, salient_names
 from assistant.answering.evidence import evidence_units
 from assistant.app import App, build_app
 from assistant.config import Settings
@@ -217,3 +217,14 @@ def test_a_repeated_question_needs_no_embedding(corpus: Settings) -> None:
     again = app.answerer.ask("Wie hoch ist die Zuwendung?", mode="extractive")
     assert again.text == first.text
     assert (embedder.queries_embedded, embedder.documents_embedded) == (queries, documents)
+
+
+def test_warm_up_reads_the_instructions_ahead_only_when_answers_are_written(corpus: Settings) -> None:
+    app, model = _app(corpus, "Antragsberechtigt sind juristische Personen [1].")
+    assert model is not None and app.answerer.default_mode == "llm"
+    app.answerer.warm_up("de")
+    assert model.prefilled == [instruction_prefix("de")]
+    app.answerer.ask("Wer ist antragsberechtigt?")
+    assert model.prompts[0][:-1] == instruction_prefix("de"), "the prompt starts with exactly what was prefilled"
+    extractive_app, _ = _app(corpus)
+    extractive_app.answerer.warm_up("de")  # no chat model: nothing to load, no error

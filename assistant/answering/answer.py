@@ -38,7 +38,7 @@ from .retrieval import Hit
 if TYPE_CHECKING:
     from ..indexing.embedding_cache import EmbeddingCache
     from ..indexing.embeddings import Embedder
-    from .llm import ChatModel
+    from .llm import ChatModel, GenerationStats
     from .retrieval import Retriever
 
 Mode = Literal["extractive", "llm"]
@@ -299,9 +299,15 @@ class Answerer:
                 yield piece
         finally:
             generation.close()  # also when the consumer stops early: frees the model for the next request
-        stats = generation.stats
-        kept = excerpts[: fitted.kept_source_count]
-        answer = self.attributed_answer("".join(pieces), grounding, kept, fitted)
+        yield self.finish("".join(pieces), grounding, excerpts, fitted, generation.stats, asked)
+
+    def finish(
+        self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt,
+        stats: "GenerationStats", asked: float,
+    ) -> Answer:
+        """The answer shown for ``generated``, the model's text for ``fitted``: attributed, a refusal, or the
+        fallback, with its timings counted from the question (``asked``: when generation was requested)."""
+        answer = self._attributed(generated, grounding, excerpts[: fitted.kept_source_count], fitted)
         answer.timings = dict(
             grounding.answer.timings,
             first_token_s=None if stats.first_token_s is None else round(asked - grounding.started + stats.first_token_s, 4),
@@ -309,22 +315,23 @@ class Answerer:
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
         )
-        yield answer
+        return answer
 
     def prompt(self, model: "ChatModel", grounding: Grounding) -> tuple[list[SourceExcerpt], FittedPrompt]:
-        """The excerpts of ``grounding``'s evidence and the messages llm mode sends to ``model`` for them.
-
-        The messages are the instructions and worked examples, then one turn with the excerpts and the question.
-        """
+        """The excerpts of ``grounding``'s evidence and the messages llm mode sends to ``model`` for them."""
         assert grounding.evidence is not None, "a refused question has no prompt"
-        p, language = self.params, grounding.language
+        p = self.params
         excerpts = grounding.evidence.excerpts(p.prompt_units, p.prompt_margin, p.prompt_chars)
-        fitted = fit_messages(
+        return excerpts, self.fit(model, grounding, excerpts)
+
+    def fit(self, model: "ChatModel", grounding: Grounding, excerpts: Sequence[SourceExcerpt]) -> FittedPrompt:
+        """The instructions and worked example, then one turn with ``excerpts`` and the question, fitted to ``model``."""
+        language = grounding.language
+        return fit_messages(
             instruction_prefix(language), [format_excerpt(n, e) for n, e in enumerate(excerpts, start=1)],
-            grounding.question, model.count_tokens, model.context_window, p.max_new_tokens,
+            grounding.question, model.count_tokens, model.context_window, self.params.max_new_tokens,
             sources_header=text("answer.sources_header", language), question_label=text("prompt.question_label", language),
         )
-        return excerpts, fitted
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -352,10 +359,7 @@ class Answerer:
         citations = [_citation(n, hits[i], quotes[i]) for i, n in numbers_by_hit.items()]
         return Answer(question, "\n".join(lines), False, "extractive", language, citations, list(hits))
 
-    def attributed_answer(
-        self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt
-    ) -> Answer:
-        """The answer shown for ``generated`` (the model's text for ``fitted``): attributed, a refusal, or the fallback."""
+    def _attributed(self, generated: str, grounding: Grounding, excerpts: Sequence[SourceExcerpt], fitted: FittedPrompt) -> Answer:
         language = grounding.language
         # The instructions and worked examples are ours, not evidence (the answer goes after them).
         instructions = "\n".join(m["content"] for m in fitted.messages[:-1])
