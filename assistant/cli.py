@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="Weboberfläche starten (Chat mit Quellen, Dokumente verwalten)")
     ui.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1, nur dieser Rechner)")
     ui.add_argument("--port", type=int, default=None, help="Port (Standard: erster freier ab 7860)")
-    ui.add_argument("--no-ingest", action="store_true", help="vor dem Start nicht inkrementell indexieren")
+    ui.add_argument("--no-ingest", action="store_true", help="beim Start nicht im Hintergrund indexieren")
     return parser
 
 
@@ -246,27 +246,21 @@ def _documents(settings: Settings, args: argparse.Namespace, build_app: AppFacto
 
 
 def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
-    from .errors import IndexMismatchError
     from .web.serving import is_loopback, pick_port, ui_credentials
 
     credentials = ui_credentials(args.host, settings.ui_user, settings.ui_password)
     port = pick_port(args.host, args.port)
     app = build_app(settings)
     language = settings.language
-    if not args.no_ingest:
-        print(text("cli.checking_corpus", language, folder=settings.corpus_dir), file=sys.stderr)
-        try:
-            _ingest_with_progress(app, language)
-        except IndexStateError as exc:
-            if isinstance(exc, IndexMismatchError):
-                raise
-            # Another process is indexing right now: the UI can start on the current index anyway.
-            print(text("cli.ui_with_old_index", language, reason=exc.message), file=sys.stderr)
+    # An index built with another embedding model cannot serve at all: say so now, not in every answer.
+    # (The check compares names only; nothing is loaded.) Everything else about indexing happens in the
+    # background while the UI serves.
+    app.index.check_embedder(app.embedder.name, repairing=True)
     if not is_loopback(args.host):
         print(text("cli.network_warning", language, host=args.host), file=sys.stderr)
     from .web.ui import serve
 
-    serve(app, args.host, port, credentials)
+    serve(app, args.host, port, credentials, index_corpus=not args.no_ingest)
     return 0
 
 

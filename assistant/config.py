@@ -96,6 +96,9 @@ class AnswerParams:
     #: Below this similarity, a German question that names something the corpus never mentions
     #: ("EXIST-Gründerstipendium", "ZIM", "Kindergeld") is refused: the hits are about something else.
     sure_evidence: float
+    #: Down to this similarity, a question whose names all occur in the best hit is answered (a table
+    #: row on "EYECAPTAIN" is a weak match for "Wie wird bei EyeCaptain …?" as a whole chunk).
+    named_evidence: float
     #: Sentences in an extractive answer (at most).
     max_sentences: int
     #: Extractive: drop sentences scoring more than this below the best sentence.
@@ -174,6 +177,8 @@ class Settings:
     min_evidence: float = 0.30
     #: Above this similarity a question is answered even if it names something the corpus lacks.
     sure_evidence: float = 0.55
+    #: Down to this similarity a question is answered when every name it uses occurs in the best hit.
+    named_evidence: float = 0.20
     #: Extractive answers: most sentences quoted.
     extractive_max_sentences: int = 4
     #: Extractive answers: leave out sentences scoring more than this below the best one.
@@ -283,6 +288,7 @@ class Settings:
             k=self.top_k,
             min_evidence=self.min_evidence,
             sure_evidence=self.sure_evidence,
+            named_evidence=self.named_evidence,
             max_sentences=self.extractive_max_sentences,
             sentence_margin=self.extractive_sentence_margin,
             chunk_weight=self.extractive_chunk_weight,

@@ -15,6 +15,9 @@ from typing import Any, Iterable, Sequence, TextIO
 
 from .text import prose_language
 
+#: A verbatim quote line ("- „…“ [2]"), as extractive answers and the evidence added to written ones have them.
+_VERBATIM = re.compile(r"^- „.*“ \[\d+\]$", re.MULTILINE)
+
 _IGNORED = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
 
 
@@ -135,7 +138,9 @@ def score_answer(item: dict, answer: dict) -> QuestionResult:
         first_token_s=answer["timings"].get("first_token_s"),
         total_s=float(answer["timings"]["total_s"]),
         shown_mode=answer.get("mode", "extractive"),
-        language_ok=(prose_language(answer["answer"]) == answer.get("language", "de")) if answer.get("mode") == "llm" else None,
+        # Verbatim quote lines (the evidence a written answer adds) are in the documents' language by design.
+        language_ok=(prose_language(_VERBATIM.sub(" ", answer["answer"])) == answer.get("language", "de"))
+        if answer.get("mode") == "llm" else None,
         claims=attribution.get("claims", 0),
         verified=attribution.get("verified", 0),
         model_marked=attribution.get("model_marked", 0),

@@ -408,6 +408,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{source}: Datei kann nicht gelesen werden ({error}).",
         "en": "{source}: The file cannot be read ({error}).",
     },
+    "ingest.background_failed": {
+        "de": "Die Indexierung brach ab ({error_type}: {error}). Der bisherige Index bleibt nutzbar; "
+        "„Neu indexieren“ unter „Dokumente“ versucht es erneut.",
+        "en": "Indexing stopped ({error_type}: {error}). The index so far stays usable; "
+        "\"Re-index\" under \"Documents\" tries again.",
+    },
     "ingest.unexpected": {
         "de": "{source}: unerwarteter Fehler beim Lesen ({error_type}: {error}) – die Datei wurde "
         "übersprungen; bitte prüfen, ob sie sich in einem anderen Programm öffnen lässt.",
@@ -502,6 +508,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The knowledge base contains no information on {details}: none of the sources found states it, "
         "so I cannot give a sourced answer.",
     },
+    "answer.refusal_kind": {
+        "de": "Die Wissensbasis enthält dazu keine Angabe: Die passendsten Stellen nennen {detail}. "
+        "Ich kann die Frage daher nicht belegt beantworten.",
+        "en": "The knowledge base does not contain this information: the closest passages state {detail}, "
+        "so I cannot give a sourced answer.",
+    },
+    "answer.detail.count": {"de": "keine Zahl und keinen Betrag", "en": "no number or amount"},
+    "answer.detail.duration": {"de": "keine Dauer oder Frist", "en": "no duration or period"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",
@@ -564,6 +578,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "höchstens 4.321 Euro je Vorhaben [1]. Anträge sind bis zum 31. Mai 2099 schriftlich einzureichen [2].",
         "en": "Registered associations based in Beispielstadt can apply [1]. The grant is at most 4,321 euros "
         "per project [1]. Applications must be submitted in writing by 31 May 2099 [2].",
+    },
+    "answer.more_evidence": {
+        "de": "Die Quellen sagen dazu außerdem (wörtlich):",
+        "en": "The sources also say (verbatim, in the documents' language):",
     },
     "answer.sources_header": {"de": "Auszüge:", "en": "Excerpts:"},
     "answer.page": {"de": ", S. {page}", "en": ", p. {page}"},
@@ -628,13 +646,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.pages": {"de": "{pages} S.", "en": "{pages} p."},
     "cli.chunks": {"de": "{chunks} Abschnitte", "en": "{chunks} chunks"},
-    "cli.checking_corpus": {
-        "de": "Wissensbasis prüfen ({folder}) …",
-        "en": "Checking the knowledge base ({folder}) …",
-    },
-    "cli.ui_with_old_index": {
-        "de": "Hinweis: {reason} Die Oberfläche startet mit dem bisherigen Index.",
-        "en": "Note: {reason} The UI starts with the current index.",
+    "cli.indexing_in_background": {
+        "de": "Die Wissensbasis ({folder}) wird im Hintergrund auf den neuesten Stand gebracht; die Oberfläche "
+        "beantwortet Fragen schon währenddessen.",
+        "en": "The knowledge base ({folder}) is brought up to date in the background; the UI answers questions "
+        "meanwhile.",
     },
     "cli.network_warning": {
         "de": "Achtung: Die Oberfläche ist unter {host} für andere Rechner im Netz erreichbar (Anmeldung "
@@ -838,6 +854,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "`assistant ingest` ausführen.",
         "en": "The knowledge base is empty. Please upload files in the “Documents” tab or "
         "run `assistant ingest`.",
+    },
+    "ui.indexing.reading": {
+        "de": "Die Wissensbasis wird aufgebaut: {done} von {total} Dateien geprüft. Fragen werden schon jetzt "
+        "beantwortet, aus den bereits vollständig indexierten Dokumenten.",
+        "en": "Building the knowledge base: {done} of {total} files checked. Questions are answered already, "
+        "from the documents indexed completely so far.",
+    },
+    "ui.indexing.embedding": {
+        "de": "Die Wissensbasis wird aufgebaut: {done} von {total} Abschnitten eingebettet{left}. Fragen werden "
+        "schon jetzt beantwortet, aus den bereits vollständig indexierten Dokumenten.",
+        "en": "Building the knowledge base: {done} of {total} passages embedded{left}. Questions are answered "
+        "already, from the documents indexed completely so far.",
+    },
+    "ui.indexing.left": {"de": ", noch etwa {minutes} min", "en": ", about {minutes} min left"},
+    "ui.indexing.done": {
+        "de": "Wissensbasis auf dem neuesten Stand: {summary}",
+        "en": "Knowledge base up to date: {summary}",
+    },
+    "ui.indexing.failed": {
+        "de": "Die Wissensbasis konnte nicht aktualisiert werden: {reason} Antworten stützen sich auf den bisherigen Index.",
+        "en": "The knowledge base could not be updated: {reason} Answers use the index as it was.",
+    },
+    "ui.indexing.waiting": {
+        "de": "Wartet, bis die laufende Indexierung fertig ist …",
+        "en": "Waiting for the running indexing to finish …",
     },
     "ui.running": {
         "de": "Beratungsassistent läuft: http://{host}:{port}/   (Beenden mit Strg+C)",

@@ -12,8 +12,11 @@ import re
 
 # -- language identification -----------------------------------------------------------------------
 # Questions are short, so we count function words, which are frequent and distinctive in both
-# languages; umlauts and ß tip the balance towards German. Anything undecided counts as German, the
-# product's default language.
+# languages; a lower-case word with an umlaut or ß ("gefördert", "müssen") counts for German as well.
+# Capitalised words do not: English questions name German programmes and terms ("Is the
+# Förderrichtlinie still valid?", "… about Zuwendungsempfänger?"), and counting their umlauts made
+# such questions German — answered in German, with German BM25. Anything undecided counts as German,
+# the product's default language.
 
 _GERMAN = frozenset(
     "der die das und ist nicht ein eine einer einem einen des dem den wer wie was welche welcher welches "
@@ -24,15 +27,18 @@ _ENGLISH = frozenset(
     "the and is are not a of to for on with by what which who whom how when why where does do "
     "can could should would must may there this that these those it its be been from about".split()
 )
-_WORD = re.compile(r"[a-zäöüß]+")
+_LETTERS = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+_UMLAUT = re.compile(r"[äöüß]")
 
 
 def detect_language(text: str) -> str:
     """'de' or 'en' for a question or short text; German when in doubt."""
-    lowered = text.lower()
-    words = _WORD.findall(lowered)
-    german = sum(w in _GERMAN for w in words) + 2 * len(re.findall(r"[äöüß]", lowered))
-    english = sum(w in _ENGLISH for w in words)
+    words = _LETTERS.findall(text)
+    lowered = [w.lower() for w in words]
+    german = sum(w in _GERMAN for w in lowered) + sum(
+        1 for w, low in zip(words, lowered) if w[0].islower() and low not in _GERMAN and _UMLAUT.search(low)
+    )
+    english = sum(w in _ENGLISH for w in lowered)
     return "en" if english > german else "de"
 
 
@@ -209,3 +215,60 @@ _NO_INFORMATION = re.compile(
 def says_not_in_sources(sentence: str) -> bool:
     """Whether a sentence states that the sources (knowledge base) do not give the answer."""
     return bool(_NO_INFORMATION.search(sentence))
+
+
+# -- the kind of value a question asks for (refusal of near-domain questions) -----------------------
+# "Wie viele Projekte …?", "Mit welchem Budget …?", "Wie lange …?": questions whose answer is a value.
+# Duration comes before count: "Wie viele Wochen …?" asks for a duration. Dates are not among them:
+# "Bis wann …?" is answered as often by "unbefristet", "laufend" or "drei Monate nach Bekanntgabe" as by
+# a date, and a check for date forms refused answerable date questions of the held-out set (2 of 12).
+_ASKED_DETAIL = (
+    ("duration", re.compile(
+        r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
+        r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
+    ("count", re.compile(
+        r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
+        r"|\bhow\s+(?:many|much)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
+)
+# References are numbers that state no value: "Artikel 8", "§ 5", "Absatz 2", "(4)", "a)", "Nummer 3".
+_REFERENCE = re.compile(
+    r"(?:\b(?:Art(?:ikel|\.)?|§+|Abs(?:atz|\.)?|Nr\.|Nummer|Satz|Buchstabe|Anhang|Kapitel|Ziffer|Seite|S\.)\s*\d+[a-z]?"
+    r"(?:\s*(?:,|und|bis|-|–)\s*\d+[a-z]?)*)|^\s*\(?\d+[a-z]?[.)]\s|\(\d+[a-z]?\)|\b[a-z]\)",
+    re.MULTILINE,
+)
+_NUMBER_WORDS = (
+    r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|tausend"
+    r"|Millionen?|Milliarden?|Hälfte|Drittel|Viertel|doppelte?|einige|mehrere|zahlreiche"
+    r"|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|million|billion|half"
+)
+_QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"(?:\d+|\b(?:ein(?:e[mnrs]?)?|{_NUMBER_WORDS}))\s+(?:\w+\s+)?"
+    r"(?:Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|hours?|days?|weeks?|months?|years?)\b"
+    r"|\b(?:unverzüglich|unbefristet|jährlich|monatlich)\b",
+    re.IGNORECASE,
+)
+_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION}
+# A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021"), an amount
+# that looks like one is ("2000 Euro").
+_NOT_A_COUNT = re.compile(
+    r"\b\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b|\b(?:19|20)\d{2}\b(?!\s*(?:Euro|EUR|€|Prozent|%|Teilnehm|Personen|Projekt))",
+    re.IGNORECASE,
+)
+
+
+def asked_detail(question: str) -> str | None:
+    """The kind of value a question asks for: "count" (a number or amount), "duration", or None."""
+    for kind, pattern in _ASKED_DETAIL:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def states_detail(kind: str, text: str) -> bool:
+    """Whether ``text`` states a value of ``kind`` (see :func:`asked_detail`); references such as
+    "Artikel 8" or "(4)" are not values, and a year is no count."""
+    text = _REFERENCE.sub(" ", text)
+    if kind == "count":
+        text = _NOT_A_COUNT.sub(" ", text)
+    return bool(_STATES_DETAIL[kind].search(text))

@@ -27,6 +27,7 @@ COMMANDS = {
     "k-sweep": "for k in 3 5 8; do .venv/bin/assistant eval ../shared/eval/dev_qa.jsonl --modes extractive -k $k --out /tmp/k$k; done  # and benchmarks/heldout_qa.jsonl; copy report.json to docs/benchmarks/k-sweep/",
     "heldout": ".venv/bin/assistant eval benchmarks/heldout_qa.jsonl --modes extractive --out /tmp/heldout  # copy report.json to docs/benchmarks/heldout/",
     "heldout-written": ".venv/bin/assistant eval benchmarks/heldout_qa.jsonl --modes extractive,llm --out /tmp/heldout-written  # copy report.json/.md to docs/benchmarks/heldout/written-answers.*",
+    "blind": ".venv/bin/assistant eval eval/blind/heldout.jsonl --modes extractive,llm --out /tmp/blind  # copy report.json/.md to docs/benchmarks/blind/heldout-after.*; tuning steps: eval/blind/tune.jsonl --modes extractive, report.json to docs/benchmarks/blind/tune/",
     "chat-models": ".venv/bin/python -m benchmarks.chat_models --questions ../shared/eval/dev_qa.jsonl --out docs/benchmarks/chat-models.json",
     "report": ".venv/bin/python -m benchmarks.report",
 }
@@ -293,6 +294,36 @@ def eval_rows(label_files: list[tuple[str, Path]]) -> str:
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
 
 
+#: The changes measured on the tuning part of the blind set, in the order they were made (file stem → label).
+BLIND_STEPS = {
+    "0-base": "before (commit 7b5d9ee)",
+    "1-value-refusal": "+ refuse when no chosen sentence states the value asked for",
+    "2-list-units": "+ a list is one unit with the sentence it completes",
+    "3-colon-intro": "+ an intro ending in \":\" keeps its items across a blank line",
+    "4-card-tables-and-parts": "+ PDF card tables as rows (re-indexed), + question parts searched separately",
+    "5-named-evidence": "+ below the similarity floor, a hit that names everything asked counts",
+    "6-value-check-whole-chunks": "+ the value check reads the whole chunks, not only the chosen sentences",
+    "7-without-parts": "− question parts (worse on citations and facts): **final**",
+    "x-part-seeds-rejected": "(rejected) + each part's best sentence always chosen",
+}
+
+
+def blind_section(results: Path) -> str:
+    """The blind set (eval/blind): held-out before/after in both modes, and each change on the tuning part."""
+    blind = results / "blind"
+    after = blind / "heldout-after.md"
+    if not after.is_file():
+        return _missing("blind")
+    held = eval_rows([("held-out, before (extractive)", blind / "heldout-before.json"),
+                      ("held-out, after (extractive)", blind / "heldout-after.json")])
+    steps = eval_rows([(label, blind / "tune" / f"{stem}.json") for stem, label in BLIND_STEPS.items()])
+    return ("196 questions written from the documents before any tuning (`eval/blind/README.md`): 81 to tune on, "
+            "115 held out and evaluated once per change. k = 5; llm = the bundled Qwen2.5-Coder-1.5B-Instruct; timings on a "
+            "2-core AMD EPYC.\n\n**Held-out part, before and after (summary, extractive):**\n\n" + held +
+            "\n**Held-out part after the changes, by question type, both modes:**\n\n" + after.read_text(encoding="utf-8") +
+            "\n**Each change on the tuning part (extractive):**\n\n" + steps)
+
+
 def build(results: Path) -> str:
     bench = _load(results / "bench.json")
     gemma, minilm = _load(results / "xquad-embeddinggemma.json"), _load(results / "xquad-minilm.json")
@@ -316,6 +347,7 @@ def build(results: Path) -> str:
     written = results / "heldout" / "written-answers.md"
     out += ["### Held-out questions (`benchmarks/heldout_qa.jsonl`, 44 questions, both modes)", "",
             written.read_text(encoding="utf-8") if written.is_file() else _missing("heldout-written"), ""]
+    out += ["### Blind test set (`eval/blind/`)", "", blind_section(results), ""]
     out += ["## Written answers: models and prompts", "",
             chat_models_markdown(chat_models) if chat_models else _missing("chat-models"), ""]
     out += ["## Retrieval quality", "", "### XQuAD-de paragraph retrieval (240 paragraphs, 1,190 questions)", ""]
@@ -344,7 +376,7 @@ def build(results: Path) -> str:
     out += ["### Concurrency (8 chat sessions and an upload at once)", ""]
     out += [concurrency_table(concurrency) if concurrency else _missing("concurrency"), ""]
     out += ["## Reproduce", "", "After `bash scripts/setup.sh --test`, from the repository root (quiet machine for timings):", "", "```bash"]
-    out += [COMMANDS[k] for k in ("bench", "eval", "xquad-gemma", "xquad-minilm", "dev", "chunks", "k-sweep", "heldout", "heldout-written", "concurrency", "backends", "chat-models", "report")]
+    out += [COMMANDS[k] for k in ("bench", "eval", "xquad-gemma", "xquad-minilm", "dev", "chunks", "k-sweep", "heldout", "heldout-written", "blind", "concurrency", "backends", "chat-models", "report")]
     out += ["```", ""]
     return "\n".join(out)
 

@@ -4,6 +4,8 @@ language, context budgeting and prompt injection."""
 from __future__ import annotations
 
 
+import re
+
 import pytest
 
 from assistant.answering.answer import instruction_prefix, quote_source, salient_names
@@ -77,7 +79,7 @@ def test_extractive_is_deterministic(corpus: Settings) -> None:
 
 
 def test_list_intro_stays_with_its_items() -> None:
-    units = evidence_units("Gefördert werden:\n- Forschungsprojekte,\n- Modellprojekte.\nDanach folgt ein weiterer Satz hier.")
+    units = evidence_units("Gefördert werden:\n- Forschungsprojekte,\n- Modellprojekte.\n\nDanach folgt ein weiterer Satz hier.")
     assert units == ["Gefördert werden: - Forschungsprojekte, - Modellprojekte.", "Danach folgt ein weiterer Satz hier."]
 
 
@@ -228,3 +230,43 @@ def test_warm_up_reads_the_instructions_ahead_only_when_answers_are_written(corp
     assert model.prompts[0][:-1] == instruction_prefix("de"), "the prompt starts with exactly what was prefilled"
     extractive_app, _ = _app(corpus)
     extractive_app.answerer.warm_up("de")  # no chat model: nothing to load, no error
+
+
+def test_written_answer_is_completed_with_the_evidence_it_leaves_out(settings: Settings) -> None:
+    (settings.corpus_dir / "programm.md").write_text(
+        "# Programm Stadtgrün\n\nGefördert werden:\n\n- Forschungsprojekte,\n- Modellprojekte,\n- Pilotvorhaben,\n"
+        "- Machbarkeitsstudien.\n", encoding="utf-8")
+    complete_reply = "Gefördert werden Forschungsprojekte, Modellprojekte, Pilotvorhaben und Machbarkeitsstudien [1]."
+    app, _ = _app(settings.with_(min_evidence=0.15), "Gefördert werden Forschungsprojekte [1].", complete_reply)
+    question = "Was fördert das Programm Stadtgrün?"
+    extractive = app.answerer.ask(question, mode="extractive")
+    assert "Modellprojekte" in extractive.text
+    short = app.answerer.ask(question, mode="llm")
+    assert short.mode == "llm" and short.text.startswith("Gefördert werden Forschungsprojekte [1].")
+    more = short.text.split("Die Quellen sagen dazu außerdem (wörtlich):\n", 1)[1]
+    assert "Modellprojekte" in more and all(line.startswith("- „") and line.endswith("]") for line in more.splitlines())
+    shown = {int(n) for n in re.findall(r"\[(\d+)\]", short.text)}
+    assert shown == {c.n for c in short.citations}  # every marker has its citation, none is left unused
+    quotes = [q for c in short.citations for q in c.quotes]
+    assert any("Modellprojekte" in q for q in quotes)
+    assert {q for c in extractive.citations for q in c.quotes} <= set(quotes)  # the excerpts, word for word
+    complete = app.answerer.ask(question, mode="llm")
+    assert "außerdem" not in complete.text  # nothing left out, nothing added
+
+
+def test_a_list_is_one_unit_with_the_sentence_it_completes() -> None:
+    # As the chunker writes them: paragraphs separated by a blank line, list items and rows on their own line.
+    chunk = ("Drei Projekte fließen ein. Neben der CIP zählen hierzu\ndie KI-Ideenwerkstatt des BMUV und\n"
+             "das Civic Data Lab des BMFSFJ.\n\nDanach folgt ein weiterer Satz hier.\n\n"
+             "Name | Ziel\nQTrees | Bewässerung von Stadtbäumen planen\nKIVI | Hassrede im Netz erkennen")
+    assert evidence_units(chunk) == [
+        "Drei Projekte fließen ein.",
+        "Neben der CIP zählen hierzu die KI-Ideenwerkstatt des BMUV und das Civic Data Lab des BMFSFJ.",
+        "Danach folgt ein weiterer Satz hier.",
+        "QTrees | Bewässerung von Stadtbäumen planen",  # a table row stands alone
+        "KIVI | Hassrede im Netz erkennen",
+    ]
+    long_items = [f"Punkt {n} mit einer längeren Beschreibung, die Platz braucht und viele Wörter hat" for n in range(12)]
+    units = evidence_units("Gefördert werden folgende Vorhaben:\n" + "\n".join(long_items))
+    assert len(units) > 1 and all(u.startswith("Gefördert werden folgende Vorhaben:") for u in units)
+    assert all(f"Punkt {n} " in " ".join(units) for n in range(12)) and all(len(u) <= 700 for u in units)

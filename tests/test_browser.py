@@ -309,3 +309,51 @@ def test_upload_answer_delete_and_language(context: Any, served: tuple[str, App]
     assert page.get_by_role("button", name="Send").is_visible() or page.get_by_role("tab", name="Chat").is_visible()
     assert "Embedding model" in page.locator("#status").inner_text()
     _shot(page, "10-english")
+
+
+def test_the_ui_serves_and_answers_while_the_corpus_is_indexed(browser: Any, tmp_path: Path) -> None:
+    """Issue 13: the URL works before indexing is done; a question is answered over what is indexed."""
+    pytest.importorskip("gradio")
+    import uvicorn
+
+    from assistant.indexing.background import BackgroundIngest
+    from assistant.web.ui import create_server
+    from tests.test_background_ingest import GatedEmbedder
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "merkblatt.md").write_text(
+        "# Merkblatt\n\nAntragsberechtigt sind gemeinnützige Vereine in Sachsen.\n", encoding="utf-8")
+    embedder = GatedEmbedder("Ehrenamtspauschale")
+    app = build_app(Settings(home=tmp_path, cache_dir=tmp_path / "cache", min_evidence=0.15), embedder=embedder)
+    app.ingestor.ingest()
+    (tmp_path / "corpus" / "pauschale.md").write_text("# Pauschale\n\nDie Ehrenamtspauschale beträgt 840 Euro.\n", encoding="utf-8")
+    background = BackgroundIngest(app.ingestor)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_server(app, background=background), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    background.start()
+    try:
+        assert embedder.held.wait(30)
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "the UI server did not start"
+            time.sleep(0.1)
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = _open(context, f"http://127.0.0.1:{port}")
+        banner = page.locator("#indexing .indexing.running")
+        banner.wait_for()
+        assert "Die Wissensbasis wird aufgebaut" in banner.inner_text()
+        _ask(page, "Wer ist antragsberechtigt?")
+        page.locator("#chat .answer .meta").wait_for()
+        assert "gemeinnützige Vereine" in _answers(page).last.inner_text()
+        _shot(page, "07-answer-while-indexing")
+        embedder.release.set()
+        page.locator("#indexing .indexing.done").wait_for()  # the timer picks up the end of the run
+        assert "auf dem neuesten Stand" in page.locator("#indexing").inner_text()
+        context.close()
+    finally:
+        embedder.release.set()
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -99,3 +99,36 @@ def test_semantic_check_supports_paraphrase_the_lexical_check_misses() -> None:
     assert checker.supports("Legal entities may apply.", SOURCES[0])
     assert calls, "the semantic check ran because no German stems overlap"
     assert not SupportChecker(None).supports("Legal entities may apply.", SOURCES[0])
+
+
+def test_a_sentence_that_only_repeats_the_question_is_left_out() -> None:
+    question = "Zu welchen Werten müssen sich Antragstellende bei der Zuwendung bekennen?"
+    result = attribute("Antragstellende müssen sich bei der Zuwendung bekennen [2].", SOURCES, _checker(), question=question)
+    assert result.text == "" and result.supported_count == 0  # nothing stated: the answer falls back to excerpts
+    assert result.sentences[0].restatement and not result.sentences[0].claim
+    # The same sentence without the question, a yes/no, and an answer that picks one option are claims.
+    assert attribute("Antragstellende müssen sich bei der Zuwendung bekennen [2].", SOURCES, _checker()).text
+    checker = _checker()
+    assert not checker.restates("Nein, natürliche Personen sind nicht antragsberechtigt.", "Sind natürliche Personen antragsberechtigt?")
+    assert not checker.restates("Antragsberechtigt sind Vereine.", "Sind Vereine, Stiftungen, Kommunen oder Unternehmen antragsberechtigt?")
+    assert checker.restates("Antragsberechtigt sind Vereine, Stiftungen und Kommunen.", "Sind Vereine, Stiftungen und Kommunen antragsberechtigt?")
+
+
+def test_uncovered_passages_are_those_the_answer_does_not_state() -> None:
+    checker = _checker()
+    answer = "Die Zuwendung beträgt bis zu 90 Prozent der zuwendungsfähigen Ausgaben [1]."
+    assert checker.uncovered(answer, SOURCES) == [0, 2]
+    assert checker.uncovered("", SOURCES) == [0, 1, 2]
+
+
+def test_a_similar_sentence_covers_a_passage_only_with_its_numbers() -> None:
+    def same_meaning(texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), 2), dtype=np.float32)
+        vectors[:, 0] = 1.0
+        return vectors
+
+    checker = SupportChecker(same_meaning)
+    english = "The grant covers up to 90 percent of eligible costs."
+    assert checker.uncovered(english, [SOURCES[1]]) == []  # another language, same statement, same number
+    assert checker.uncovered("The grant covers up to 80 percent of eligible costs.", [SOURCES[1]]) == [0]
+    assert SupportChecker(None).uncovered(english, [SOURCES[1]]) == [0]

@@ -49,3 +49,18 @@ def test_evaluate_file_writes_json_and_markdown(settings: Settings, tmp_path: Pa
     assert summary["fact_recall"] == 0.5
     assert "| extractive | **all** |" in markdown and "| extractive | refuse |" in markdown
     assert (tmp_path / "out" / "report.md").read_text(encoding="utf-8") == markdown
+
+
+def test_language_of_a_written_answer_ignores_the_verbatim_evidence_it_adds() -> None:
+    from assistant.evaluation import score_answer
+
+    item = {"id": "e1", "q": "How much funding per year?", "type": "en", "gold": [], "facts": [["250.000"]]}
+    written = ("An organisation can receive up to 250,000 euros per year [1].\n\n"
+               "The sources also say (verbatim, in the documents' language):\n"
+               "- „Die Förderung beträgt für „Künstliche Intelligenz“ jährlich maximal 300.000 Euro und wird für die "
+               "Dauer von drei Jahren gewährt, wenn die Voraussetzungen der Nummer 3 erfüllt sind.“ [2]")
+    answer = {"answer": written, "refused": False, "mode": "llm", "language": "en", "citations": [], "retrieved": [],
+              "timings": {"total_s": 1.0, "first_token_s": 0.5}}
+    assert score_answer(item, answer).language_ok is True
+    german = dict(answer, answer="Eine Organisation erhält jährlich bis zu 250.000 Euro, wenn sie die Voraussetzungen erfüllt [1].")
+    assert score_answer(item, german).language_ok is False

@@ -45,6 +45,10 @@ def test_language_detection() -> None:
     assert detect_language("Which ministries are behind Civic Coding?") == "en"
     assert detect_language("What does the policy paper recommend about audits?") == "en"
     assert detect_language("Förderquote EXIST") == "de"
+    # English questions name German programmes and terms; their umlauts do not make them German.
+    assert detect_language("Is the Förderrichtlinie still valid?") == "en"
+    assert detect_language("What does the Förderrichtlinie KI für das Gemeinwohl say about Zuwendungsempfänger?") == "en"
+    assert detect_language("Müssen Vereine Eigenmittel einbringen?") == "de"  # a lower-case German word with an umlaut
 
 
 def _corpus(settings: Settings) -> None:

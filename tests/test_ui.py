@@ -467,21 +467,21 @@ def test_cli_ui_refuses_network_host_without_credentials(monkeypatch: pytest.Mon
     assert "ASSISTANT_UI_PASSWORD" in capsys.readouterr().err
 
 
-def test_cli_ui_ingests_then_serves_on_loopback(cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ui_serves_at_once_and_leaves_indexing_to_the_background(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.web.ui
 
     (cli.home / "corpus").mkdir()
     (cli.home / "corpus" / "a.md").write_text("# A\n\nEin Dokument über Förderung und Fristen.", encoding="utf-8")
     served: list[tuple] = []
-    monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, credentials: served.append((app, host, port, credentials)))
+    monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, credentials, *, index_corpus: served.append(
+        (app, host, port, credentials, index_corpus)))
     assert cli("ui", "--port", str(_free_port())) == 0
-    app, host, _, credentials = served[0]
-    assert host == "127.0.0.1" and credentials is None
-    assert app.index.manifest is not None and "a.md" in app.index.manifest.documents
-    assert "1 neu" in capsys.readouterr().err
+    app, host, _, credentials, index_corpus = served[0]
+    assert host == "127.0.0.1" and credentials is None and index_corpus
+    assert app.index.manifest is None  # nothing was indexed before serving
     cli.env(ui_user="anna", ui_password="geheim")  # the login comes from the settings
     assert cli("ui", "--host", "0.0.0.0", "--port", str(_free_port()), "--no-ingest") == 0
-    assert served[1][1] == "0.0.0.0" and served[1][3] == ("anna", "geheim")
+    assert served[1][1] == "0.0.0.0" and served[1][3] == ("anna", "geheim") and not served[1][4]
 
 
 def _free_port() -> int:

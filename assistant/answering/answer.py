@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
@@ -29,9 +29,9 @@ import numpy as np
 from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
 from ..messages import text
-from ..text import STOPWORDS, detect_language, number_occurs, numbers, says_not_in_sources
+from ..text import STOPWORDS, asked_detail, detect_language, number_occurs, numbers, says_not_in_sources, states_detail
 from .citations import SupportChecker, VerifiedAnswer, attribute
-from .evidence import Evidence, SourceExcerpt, innermost_heading
+from .evidence import Evidence, SourceExcerpt, Unit, innermost_heading
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
@@ -245,9 +245,18 @@ class Answerer:
             answer = self._refusal(question, hits, language, missing)
         else:
             evidence = Evidence(hits, query_vector, self._unit_vectors(len(query_vector)), self.params.chunk_weight)
-            answer = self._extractive(question, hits, evidence, language)
-            if self.default_mode == "extractive":
-                answer.notice = text("answer.extractive_notice", language)
+            chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
+            kind = asked_detail(question)
+            # The whole chunks the chosen units come from: refusing an answerable question is the worse
+            # mistake, and the value is often stated a sentence away from the best match.
+            if not chosen or (kind and not any(states_detail(kind, hits[i].chunk.text) for i in {u.hit for u in chosen})):
+                # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
+                # there, the detail asked for is not, and the nearby excerpts would answer another question.
+                answer, evidence = self._refusal(question, hits, language, kind=kind), None
+            else:
+                answer = self._extractive(question, hits, chosen, language)
+                if self.default_mode == "extractive":
+                    answer.notice = text("answer.extractive_notice", language)
         elapsed = round(time.perf_counter() - started, 4)
         answer.timings = {
             "retrieval_s": round(retrieval_s, 4), "evidence_s": elapsed, "first_token_s": elapsed,
@@ -264,7 +273,8 @@ class Answerer:
     def has_evidence(self, question: str, hits: Sequence[Hit]) -> bool:
         """Whether retrieval found enough to answer from.
 
-        Two signals, calibrated in docs/ANSWERS.md: the best hit's cosine similarity, and — for German
+        Two signals, calibrated in docs/ANSWERS.md: the best hit's cosine similarity (below the minimum,
+        only when the best hit contains every name the question uses), and — for German
         questions in the uncertain middle band — whether every name the question uses occurs in the
         corpus at all. Near-domain questions ("Förderquote beim EXIST-Gründerstipendium?") reach
         similarities like answerable ones, but name a programme the knowledge base never mentions.
@@ -273,7 +283,10 @@ class Answerer:
             return False
         best = max(h.dense_score for h in hits)
         if best < self.params.min_evidence:
-            return False
+            # A weak match as a whole, but the chunk names what the question names (a table row among others).
+            top = max(hits, key=lambda h: h.dense_score).chunk.text.casefold()
+            names = salient_names(question)
+            return best >= self.params.named_evidence and bool(names) and all(n.casefold() in top for n in names)
         if best >= self.params.sure_evidence or detect_language(question) != "de":
             return True
         return all(self.retriever.knows(name) for name in salient_names(question))
@@ -335,20 +348,21 @@ class Answerer:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = ()) -> Answer:
+    def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = (),
+                 kind: str | None = None) -> Answer:
         nearest = distinct_sources(hits)[:3]
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
+        elif kind:
+            detail = text("answer.detail.count", language) if kind == "count" else text("answer.detail.duration", language)
+            lines = [text("answer.refusal_kind", language, detail=detail)]
         else:
             lines = [text("answer.refusal", language)]
         if nearest:
             lines += ["", text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest]
         return Answer(question, "\n".join(lines), True, "extractive", language, [], list(hits))
 
-    def _extractive(self, question: str, hits: Sequence[Hit], evidence: Evidence, language: str) -> Answer:
-        chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
-        if not chosen:
-            return self._refusal(question, hits, language)
+    def _extractive(self, question: str, hits: Sequence[Hit], chosen: Sequence[Unit], language: str) -> Answer:
         numbers_by_hit: dict[int, int] = {}
         quotes: dict[int, list[str]] = {}
         lines = [text("answer.extractive_intro", language)]
@@ -364,7 +378,7 @@ class Answerer:
         # The instructions and worked examples are ours, not evidence (the answer goes after them).
         instructions = "\n".join(m["content"] for m in fitted.messages[:-1])
         verified = attribute(
-            plain_answer(generated), [e.text for e in excerpts], self.checker, language,
+            plain_answer(generated), [e.text for e in excerpts], self.checker, language, question=grounding.question,
             # A model that echoes the instructions or copies an example must not show that. The short
             # "not in the knowledge base" statement they ask for is the one sentence that may repeat them.
             withhold=lambda sentence: self.checker.lexical(sentence, instructions) >= 0.6 and not (
@@ -384,10 +398,38 @@ class Answerer:
             fallback = grounding.answer
             return Answer(grounding.question, fallback.text, False, "extractive", language, fallback.citations,
                           grounding.hits, notice=text("answer.fallback_notice", language), attribution=stats)
+        body, citations = self._with_uncovered_evidence(verified.text, self._citations(verified, excerpts), grounding)
         return Answer(
-            grounding.question, verified.text, False, "llm", language, self._citations(verified, excerpts),
+            grounding.question, body, False, "llm", language, citations,
             grounding.hits, unverified_sentences=verified.unverified_count, attribution=stats,
         )
+
+    def _with_uncovered_evidence(self, written: str, citations: list[Citation], grounding: Grounding) -> tuple[str, list[Citation]]:
+        """The written answer followed by the extractive answer's excerpts it does not state, quoted and cited.
+
+        A small model leaves things out: the second half of a list, the other of two amounts, a whole
+        source. The extractive answer's excerpts are the best evidence found; whatever of it the written
+        answer does not cover is added verbatim, so a written answer never says less than the excerpts
+        would have (measured in docs/BENCHMARKS.md: fact recall and citation hit of both modes).
+        """
+        quoted = [(c, quote) for c in grounding.answer.citations for quote in c.quotes]
+        missing = self.checker.uncovered(written, [quote for _, quote in quoted])
+        if not missing:
+            return written, citations
+        numbers_by_chunk = {(c.source, c.text): c.n for c in citations}
+        extra_quotes: dict[int, list[str]] = {}
+        lines = [written, "", text("answer.more_evidence", grounding.language)]
+        for source, quote in (quoted[i] for i in missing):
+            n = numbers_by_chunk.setdefault((source.source, source.text), len(numbers_by_chunk) + 1)
+            extra_quotes.setdefault(n, []).append(quote)
+            lines.append(f"- „{quote}“ [{n}]")
+        by_number = {c.n: c for c in citations}
+        extractive = {(c.source, c.text): c for c, _ in quoted}
+        for key, n in numbers_by_chunk.items():
+            if n in extra_quotes:  # a source the written answer cites keeps its number and gains the quotes
+                base = by_number.get(n) or replace(extractive[key], n=n, quotes=())
+                by_number[n] = replace(base, quotes=base.quotes + tuple(extra_quotes[n]))
+        return "\n".join(lines), [by_number[n] for n in sorted(by_number)]
 
     @staticmethod
     def _citations(verified: VerifiedAnswer, excerpts: Sequence[SourceExcerpt]) -> list[Citation]:

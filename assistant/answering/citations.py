@@ -22,6 +22,8 @@ from ..text import number_occurs, numbers, says_not_in_sources, split_sentences
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+# Words that give a yes/no answer or negate: they add information even to a sentence built from the question.
+_POLARITY = re.compile(r"\b(?:ja|nein|nicht|kein\w*|nur|yes|no|not|only|none)\b", re.IGNORECASE)
 
 
 def parse_markers(text: str) -> list[int]:
@@ -62,11 +64,13 @@ class SentenceCheck:
     not_in_sources: bool = False
     #: Too little content to be checked ("Kurz gesagt:", "Ja."): neither cited nor flagged.
     connective: bool = False
+    #: Only repeats the question (see :meth:`SupportChecker.restates`): no claim, left out of the answer.
+    restatement: bool = False
 
     @property
     def claim(self) -> bool:
         """A sentence that states something and so must be supported."""
-        return not self.not_in_sources and not self.connective
+        return not self.not_in_sources and not self.connective and not self.restatement
 
     @property
     def unverified(self) -> bool:
@@ -127,8 +131,10 @@ class SupportChecker:
         lexical_threshold: float = 0.5,
         semantic_threshold: float = 0.6,
         min_terms: int = 3,
+        coverage_threshold: float = 0.75,
     ) -> None:
         self.embed = embed
+        self.coverage_threshold = coverage_threshold
         self.min_terms = min_terms
         self.lexical_threshold = lexical_threshold
         self.semantic_threshold = semantic_threshold
@@ -157,6 +163,23 @@ class SupportChecker:
         vectors = self.embed([sentence, *parts])
         return float(np.max(vectors[1:] @ vectors[0]))
 
+    def restates(self, sentence: str, question: str) -> bool:
+        """Whether ``sentence`` only repeats the question: every content word and number is the question's own.
+
+        "Antragstellende müssen sich bei KI für das Gemeinwohl bekennen." answers "Zu welchen Werten müssen
+        sich Antragstellende … bekennen?" with nothing, yet shares every word with a source that states the
+        values. A yes, no or negation is new information ("Ja, Vereine können das beantragen."), so such a
+        sentence is never a mere restatement, nor is one that picks a few of the question's words.
+        """
+        if not question or _POLARITY.search(sentence):
+            return False
+        terms, asked = set(self._analyzer.terms(sentence)), set(self._analyzer.terms(question))
+        # Most of the question, not one option of it: "Antragstellende müssen ein Verein sein." picks an
+        # answer from "… Verein oder GmbH?" with words of the question alone.
+        return bool(terms) and terms <= asked and len(terms) >= 0.6 * len(asked) and all(
+            number_occurs(n, question) for n in numbers(sentence)
+        )
+
     def supports(self, sentence: str, source: str) -> bool:
         """Whether ``source`` supports ``sentence``: every number the sentence states occurs in the source,
         and the source says the same (shared content terms, or a similar sentence)."""
@@ -165,6 +188,24 @@ class SupportChecker:
         if self.lexical(sentence, source) >= self.lexical_threshold:
             return True
         return self.semantic(sentence, source) >= self.semantic_threshold
+
+    def uncovered(self, answer: str, passages: Sequence[str]) -> list[int]:
+        """Indexes of the ``passages`` whose content ``answer`` does not state.
+
+        A passage is covered when half of its content terms occur in the answer, or — for answers in
+        another language than the sources, or paraphrased — when an answer sentence is as similar to it
+        as ``coverage_threshold`` and the answer states every number of the passage (the number is
+        usually the fact: a passage on the 300.000-Euro rate is not covered by a sentence on 250.000 Euro).
+        """
+        missing = [i for i, passage in enumerate(passages) if self.lexical(passage, answer) < 0.5]
+        sentences = [s for s in answer_sentences(answer) if len(s.split()) >= 3]
+        semantic = [i for i in missing if all(number_occurs(n, answer) for n in numbers(passages[i]))]
+        if self.embed is None or not sentences or not semantic:
+            return missing
+        vectors = self.embed([strip_markers(s) for s in sentences] + [passages[i] for i in semantic])
+        similarity = vectors[len(sentences):] @ vectors[: len(sentences)].T
+        covered = {i for i, row in zip(semantic, similarity) if float(np.max(row)) >= self.coverage_threshold}
+        return [i for i in missing if i not in covered]
 
     def best_source(self, sentence: str, sources: Sequence[str]) -> int | None:
         """The 1-based number of the source that supports ``sentence`` best, or None if none does.
@@ -208,6 +249,7 @@ def attribute(
     checker: SupportChecker,
     language: str = "de",
     withhold: Callable[[str], bool] | None = None,
+    question: str = "",
 ) -> VerifiedAnswer:
     """Attribute every sentence of a generated answer to the sources that support it.
 
@@ -217,7 +259,8 @@ def attribute(
     and a claim that no source supports is shown flagged ("(nicht belegt)"), never as cited. Numbers
     outside ``1..len(sources)`` are always dropped. Line structure (paragraphs, list items) is kept.
     Unsupported sentences for which ``withhold`` is true (e.g. an echo of the instructions) are left
-    out of the text.
+    out of the text. A sentence that only repeats ``question`` is no claim and is left out as well: it
+    would pass the check against any source that answers the question.
     """
     checks: list[SentenceCheck] = []
     order: list[int] = []
@@ -230,10 +273,12 @@ def attribute(
         head = prefix.group(0) if prefix else ""
         rendered: list[str] = []
         for sentence in answer_sentences(line[len(head):]):
-            check = _check_sentence(sentence, sources, checker)
+            check = _check_sentence(sentence, sources, checker, question)
             if not check.text:
                 continue
             checks.append(check)
+            if check.restatement:
+                continue
             for n in check.supported:
                 if n not in order:
                     order.append(n)
@@ -251,11 +296,13 @@ def attribute(
     return VerifiedAnswer(text=re.sub(r"\n{3,}", "\n\n", joined), sources=tuple(order), sentences=tuple(checks))
 
 
-def _check_sentence(sentence: str, sources: Sequence[str], checker: SupportChecker) -> SentenceCheck:
+def _check_sentence(sentence: str, sources: Sequence[str], checker: SupportChecker, question: str = "") -> SentenceCheck:
     cited = tuple(dict.fromkeys(parse_markers(sentence)))
     plain = strip_markers(sentence)
     if not plain:
         return SentenceCheck(plain, cited, (), cited)
+    if checker.restates(plain, question):
+        return SentenceCheck(plain, cited, (), cited, restatement=True)
     supported = tuple(n for n in cited if 1 <= n <= len(sources) and checker.supports(plain, sources[n - 1]))
     dropped = tuple(n for n in cited if n not in supported)
     if supported:

@@ -13,6 +13,7 @@ matched).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -127,16 +128,47 @@ def innermost_heading(hit: Hit) -> str:
 
 
 def evidence_units(text: str, heading: str = "") -> list[str]:
-    """Sentences and list items of a chunk that can stand alone as evidence.
+    """Sentences, lists and table rows of a chunk that can stand alone as evidence.
 
-    A line that introduces a list ("Gefördert werden:") is kept together with its items, so that an
-    extract never shows an intro without the list or items without what they enumerate. The chunk's
-    leading ``heading`` line is context, not evidence, and is skipped.
+    The chunker keeps list items and table rows on their own line and separates paragraphs by a blank
+    line, so a paragraph followed by single lines is a list with its intro ("Neben der CIP zählen
+    hierzu" / "die KI-Ideenwerkstatt …"). Such a list is one unit with the sentence it completes —
+    the items answer "Welche …?" only together — and an intro line ending in ":" is kept with the
+    lines it introduces. An extract never shows an intro without the list or items without what they
+    enumerate. Table rows stay one unit each (the loaders write each row self-contained), and so do
+    long items such as the numbered clauses of a law. The chunk's leading ``heading`` line is
+    context, not evidence, and is skipped.
     """
-    units: list[str] = []
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if heading and lines and lines[0] == heading.strip():
+    lines = text.splitlines()
+    if heading and lines and lines[0].strip() == heading.strip():
         lines = lines[1:]
+    units: list[str] = []
+    for group in _paragraphs(lines):
+        intro, items = group[0], group[1:]
+        if items and all(not _TABLE_ROW.search(i) and len(i) <= _LIST_ITEM_CHARS for i in items):
+            sentences = [s for s in split_sentences(intro) if s.strip()] or [intro]
+            units.extend(s for s in sentences[:-1] if len(s.split()) >= 4)
+            units.extend(_list_units(sentences[-1], items))
+        else:
+            units.extend(_line_units(group))
+    return units
+
+
+def _paragraphs(lines: Sequence[str]) -> list[list[str]]:
+    """Runs of non-blank lines (stripped), split at blank lines — except after a line ending in ":",
+    which introduces what follows (a law's "(2) Folgende Stellen sind förderfähig:" and its items)."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            groups[-1].append(line.strip())
+        elif groups[-1] and not groups[-1][-1].endswith(":"):
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def _line_units(lines: Sequence[str]) -> list[str]:
+    """Units of lines that are no short list: sentences, and an intro ending in ":" with what follows."""
+    units: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -152,4 +184,27 @@ def evidence_units(text: str, heading: str = "") -> list[str]:
             continue
         units.extend(s for s in split_sentences(line) if len(s.split()) >= 4)
         i += 1
+    return units
+
+
+# Rows of a table as the loaders write them: cells joined by " | " (Markdown, HTML) or " — " (PDF cards).
+_TABLE_ROW = re.compile(r" \| | — ")
+#: Longer lines are clauses that stand alone (the numbered items of a law), not items of a short list.
+_LIST_ITEM_CHARS = 250
+#: A list unit holds its intro and items up to about this many characters; a longer list is split into
+#: several units, each with the intro again (an extract never shows items without what they enumerate).
+_LIST_UNIT_CHARS = 600
+
+
+def _list_units(intro: str, items: Sequence[str]) -> list[str]:
+    """``intro`` and ``items`` as units of at most about :data:`_LIST_UNIT_CHARS` characters each."""
+    units: list[str] = []
+    current: list[str] = []
+    for item in items:
+        if current and sum(len(part) + 1 for part in [intro, *current, item]) > _LIST_UNIT_CHARS:
+            units.append(" ".join(part for part in [intro, *current] if part))
+            current = []
+        current.append(item)
+    if current:
+        units.append(" ".join(part for part in [intro, *current] if part))
     return units

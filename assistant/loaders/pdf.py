@@ -8,6 +8,9 @@ A text layer has neither paragraphs nor headings. They are rebuilt from line geo
 * headings are short lines set bold or larger than the body text, or short lines that start with a
   section number ("2.2 …", "§ 1 …", "Abschnitt 1 …") after a paragraph break;
 * paragraphs end at vertical gaps, column changes, list markers and short sentence-final lines;
+* card tables (an ALL-CAPS row name, a few description lines, then "LABEL: value" lines in a narrow
+  column, as in "FALLBEISPIEL BEST PRACTICES") become one "table" block per row, so a row's name and
+  its cells stay together instead of turning into a heading and fragments (see :func:`_card_regions`);
 * hyphenated line ends are joined by :func:`assistant.loaders.base.join_lines`, also across page breaks.
 
 Every pypdf failure (damaged file, encryption, no text layer) becomes a DocumentError naming the file.
@@ -79,6 +82,16 @@ class _Heading:
     style: tuple[float, bool] | None  # None: body-styled heading recognised by its numbering
     sublevel: int
     numbered: bool
+    # The title line above a card table: repeated at the top of every page the table continues on,
+    # where it must not open the same section again.
+    table_title: bool = False
+
+
+@dataclass
+class _Row:
+    """One row of a card table, already joined into one self-contained line."""
+
+    text: str
 
 
 @dataclass
@@ -442,16 +455,31 @@ def _plausible_heading(text: str) -> bool:
     return not _ends_open(text)
 
 
-def _pdf_events(lines: list[_Line], layout: _Layout, vocabulary: Vocabulary) -> list[_Heading | _Line | str]:
-    """Classify a page's lines: headings (merged over their lines), TOC entries (str) and text lines."""
-    events: list[_Heading | _Line | str] = []
+_Event = _Heading | _Line | _Row | str
+
+
+def _pdf_events(lines: list[_Line], layout: _Layout, vocabulary: Vocabulary) -> list[_Event]:
+    """Classify a page's lines: headings (merged over their lines), TOC entries (str), card-table rows
+    (_Row, with the table's title as a heading) and text lines."""
+    regions = _card_regions(lines, layout, vocabulary)
+    starts = sorted(regions)
+    next_region = 0  # index into ``starts``: the first region that begins at or after ``index``
+    events: list[_Event] = []
     index = 0
     while index < len(lines):
+        while next_region < len(starts) and starts[next_region] < index:
+            next_region += 1
+        region_start = starts[next_region] if next_region < len(starts) else len(lines)
+        if index == region_start:
+            end, region_events = regions[index]
+            events.extend(region_events)
+            index = end
+            continue
         line = lines[index]
         previous = lines[index - 1] if index else None
         boundary = (
             previous is None
-            or (bool(events) and isinstance(events[-1], (_Heading, str)))
+            or (bool(events) and isinstance(events[-1], (_Heading, _Row, str)))
             or _gap(previous, line, layout)
             or _ends_sentence(previous.text)
         )
@@ -464,7 +492,8 @@ def _pdf_events(lines: list[_Line], layout: _Layout, vocabulary: Vocabulary) -> 
             heading, consumed = _styled_heading(lines, index, layout, vocabulary)
             if heading is None:
                 heading, consumed = _numbered_heading(lines, index, layout, vocabulary)
-            if heading is not None:
+            # A heading merged over several lines must not swallow the title or first row of a card table.
+            if heading is not None and index + consumed <= region_start:
                 events.append(heading)
                 index += consumed
                 continue
@@ -569,6 +598,201 @@ def _numbered_heading(lines: list[_Line], index: int, layout: _Layout, vocabular
     return _Heading(joined, None, sublevel, numbered), end - index
 
 
+# --------------------------------------------------------------------------------------------
+# Card tables
+# --------------------------------------------------------------------------------------------
+
+#: A cell label: one to five ALL-CAPS words (joined by spaces, "/", "&" or "-"), a colon, maybe the value.
+#: Digits are excluded, so captions ("TABELLE 1: …") and legal references are no labels.
+_CARD_LABEL = re.compile(
+    r"^(?P<label>[A-ZÄÖÜ][A-ZÄÖÜß]+(?:\s*[/&-]\s*[A-ZÄÖÜß]+|\s+[A-ZÄÖÜß]+){0,4}):(?:\s+(?P<value>\S.*))?$"
+)
+# Bounds of the card parser. They keep the look-ahead from each candidate row name constant, so
+# detection stays linear in the lines of a page however many ALL-CAPS lines a hostile PDF holds.
+_CARD_NAME_LINES = 3  # an ALL-CAPS row name wraps over at most this many lines
+_CARD_TEXT_LINES = 8  # a description or one cell value wraps over at most this many lines
+_CARD_FEATURES = 12  # labelled cells per row
+_CARD_NAME_CHARS = 80  # longer ALL-CAPS lines are headings or shouting prose, not row names
+_CARD_LABEL_CHARS = 40
+# Cards are set in a narrow column: every line is at most this share of a full body line. Prose runs
+# the full width, so a heading followed by a paragraph never parses as a card.
+_CARD_LINE_SHARE = 0.6
+# A region needs this many labelled cells: a lone "HINWEIS: …" under an ALL-CAPS heading is no table.
+_CARD_MIN_FEATURES = 2
+
+
+def _card_narrow(line: _Line, layout: _Layout) -> bool:
+    return len(line.text) <= _CARD_LINE_SHARE * layout.full_line
+
+
+def _card_name(line: _Line) -> bool:
+    """An ALL-CAPS line that can name a card row ("QUANTIFIED TREES (QTREES)", "KIVI")."""
+    text = line.text
+    if len(text) > _CARD_NAME_CHARS or text.rstrip().endswith(":") or BULLET.match(text) or _is_toc_entry(text):
+        return False
+    letters = [char for char in text if char.isalpha()]
+    # ALL-CAPS German keeps the lower-case "ß" ("STRAßE"): the capital ẞ is rarely set.
+    return len(letters) >= 3 and all(char.isupper() or char == "ß" for char in letters) and not _CARD_LABEL.match(text)
+
+
+def _card_label(line: _Line, layout: _Layout, size: float) -> re.Match[str] | None:
+    """The label match of a "LABEL: value" line in the card's column and type size, else None."""
+    if abs(line.size - size) > 1.0 or not _card_narrow(line, layout):
+        return None
+    match = _CARD_LABEL.match(line.text)
+    return match if match and len(match.group("label")) <= _CARD_LABEL_CHARS else None
+
+
+def _card_text(line: _Line, layout: _Layout, size: float) -> bool:
+    """A description or value line: narrow, in the card's type size, neither a label nor a row name."""
+    return (
+        abs(line.size - size) <= 1.0
+        and _card_narrow(line, layout)
+        and not _CARD_LABEL.match(line.text)
+        and not _card_name(line)
+        and not _is_toc_entry(line.text)
+    )
+
+
+def _joined_cell(lines: Sequence[str], vocabulary: Vocabulary) -> str:
+    """The lines of one cell as one line, hyphenated line ends joined as in paragraphs."""
+    return _SPACE_BEFORE_PERIOD.sub(".", tidy(join_lines(lines, vocabulary)))
+
+
+def _card_row(lines: list[_Line], start: int, layout: _Layout, vocabulary: Vocabulary) -> tuple[_Row | None, int, int]:
+    """Parse the card row whose ALL-CAPS name is ``lines[start]``: (row, end, labelled cells).
+
+    A row is its name (wrapped over caps lines without a gap), up to a few description lines, then
+    one or more "LABEL: value" cells whose value may start on the label's line or the next and wraps
+    without a gap. A row without a labelled cell is none: (None, start, 0).
+    """
+    first = lines[start]
+    size = first.size
+    end = start + 1
+    name = [first.text]
+    # Without positions a wrapped name cannot be told from a table title above the name: one line then.
+    while (
+        end < len(lines)
+        and len(name) < _CARD_NAME_LINES
+        and lines[end].y is not None
+        and lines[end - 1].y is not None
+        and _card_name(lines[end])
+        and not _gap(lines[end - 1], lines[end], layout)
+    ):
+        name.append(lines[end].text)
+        end += 1
+    description: list[str] = []
+    while (
+        end < len(lines)
+        and len(description) < _CARD_TEXT_LINES
+        and _card_text(lines[end], layout, size)
+        and (not description or not _gap(lines[end - 1], lines[end], layout))
+    ):
+        description.append(lines[end].text)
+        end += 1
+    cells: list[str] = []
+    while end < len(lines) and len(cells) < _CARD_FEATURES:
+        label = _card_label(lines[end], layout, size)
+        if label is None:
+            break
+        value = [label.group("value")] if label.group("value") else []
+        stop = end + 1
+        while (
+            stop < len(lines)
+            and len(value) < _CARD_TEXT_LINES
+            and _card_text(lines[stop], layout, size)
+            and not _gap(lines[stop - 1], lines[stop], layout)
+        ):
+            value.append(lines[stop].text)
+            stop += 1
+        if not value:
+            break  # a label without a value is a run-in heading, not a cell: the row ends before it
+        cells.append(f"{tidy(label.group('label'))}: {_joined_cell(value, vocabulary)}")
+        end = stop
+    if not cells:
+        return None, start, 0
+    parts = [_joined_cell(name, vocabulary)]
+    if description:
+        parts.append(_joined_cell(description, vocabulary))
+    parts.append("; ".join(cells))
+    return _Row(" — ".join(parts)), end, len(cells)
+
+
+def _card_regions(
+    lines: list[_Line], layout: _Layout, vocabulary: Vocabulary
+) -> dict[int, tuple[int, list[_Event]]]:
+    """Card tables on a page: {first line: (end, events)}, the events being the title and one _Row per row.
+
+    pypdf reads a card table ("QUANTIFIED TREES (QTREES)" / "KI-gestützte Bewässerungs-" /
+    "vorhersage für Stadtbäume" / "ORGANISATION: Aufbau auf …" / "VERNETZUNG/KOOPERATION:" /
+    "multisektorale Allianzen" …) as short lines that would otherwise become a heading per row name
+    and a paragraph per fragment, so no block held a row's name together with its cells. A region is
+    a run of rows (see :func:`_card_row`) with at least ``_CARD_MIN_FEATURES`` labelled cells. An
+    ALL-CAPS line set off by a gap right above the first name is the table's title
+    ("FALLBEISPIEL BEST PRACTICES"): it becomes the section heading of the rows.
+    """
+    regions: dict[int, tuple[int, list[_Event]]] = {}
+    previous_end = 0
+    index = 0
+    while index < len(lines):
+        if not _card_name(lines[index]):
+            index += 1
+            continue
+        rows: list[_Row] = []
+        cells = 0
+        end = index
+        while end < len(lines) and _card_name(lines[end]):
+            row, after, count = _card_row(lines, end, layout, vocabulary)
+            if row is None:
+                break
+            rows.append(row)
+            cells += count
+            end = after
+        if not rows or cells < _CARD_MIN_FEATURES:
+            index += 1
+            continue
+        start = index
+        events: list[_Event] = list(rows)
+        title = _card_title(lines, index, layout, vocabulary, previous_end)
+        if title is not None:
+            start = index - 1
+            events.insert(0, title)
+        regions[start] = (end, events)
+        index = previous_end = end
+    return regions
+
+
+def _card_title(
+    lines: list[_Line], index: int, layout: _Layout, vocabulary: Vocabulary, previous_end: int
+) -> _Heading | None:
+    """The title line above the card row at ``index`` as a heading, or None when there is none.
+
+    Set in heading type it is the heading the rest of the loader would make of it; in body or small
+    type (the repeat on continuation pages) a body-level heading, dropped where it repeats the
+    section it is in.
+    """
+    title_index = index - 1
+    if title_index < previous_end or title_index < 0:
+        return None
+    title, line = lines[title_index], lines[index]
+    if not _card_name(title):
+        return None
+    if title.y is not None and line.y is not None and not _gap(title, line, layout):
+        return None  # no gap: part of the row's name
+    above = lines[title_index - 1] if title_index else None
+    if above is not None and above.y is not None and title.y is not None and not _gap(above, title, layout):
+        return None  # the last line of a longer heading or paragraph, not a title of its own
+    heading, consumed = _styled_heading(lines, title_index, layout, vocabulary)
+    if heading is None or consumed != 1:
+        text = _heading_text([title.text], vocabulary)
+        if not _plausible_heading(text):
+            return None
+        numbered, sublevel = _heading_structure(text)
+        heading = _Heading(text, None, sublevel, numbered)
+    heading.table_title = True
+    return heading
+
+
 def _marker(text: str) -> str | None:
     """The kind of list marker a line starts with: "bullet", "dash", "enum", "absatz" or None."""
     if _ABSATZ.match(text):
@@ -602,11 +826,22 @@ def _pdf_blocks(pages: list[list[_Line]]) -> list[Block]:
     stack: list[tuple[int, int, bool, str]] = []
     drafts: list[_Draft] = []
     toc: _TableOfContents | None = None
+    # The stack entry a card table's title opened. The title names the table, not the text after it:
+    # the first line or heading that is no row closes it, so that text returns to the enclosing section.
+    table_entry: tuple[int, int, bool, str] | None = None
     for page, page_events in enumerate(events):
         page_drafts: list[_Draft] = []
         current: _Draft | None = None
         previous: _Line | None = None
         for event in page_events:
+            if table_entry is not None and not isinstance(event, _Row) and not (
+                isinstance(event, _Heading) and event.table_title
+            ):
+                for depth, entry in enumerate(stack):
+                    if entry is table_entry:
+                        del stack[depth:]
+                        break
+                table_entry = None
             if toc is not None:
                 style_rank = rank.get(event.style) if isinstance(event, _Heading) and event.style is not None else None
                 if toc.takes(event, page, style_rank):
@@ -616,6 +851,8 @@ def _pdf_blocks(pages: list[list[_Line]]) -> list[Block]:
                 toc = None
             if isinstance(event, _Heading):
                 current, previous = None, None
+                if event.table_title and stack and stack[-1][3] == event.text:
+                    continue  # the table's title repeated on a continuation page: same section
                 if event.style is not None and event.style == cover_style:
                     page_drafts.append(_Draft("heading", [event.text], (event.text,), page + 1))
                     continue
@@ -629,6 +866,8 @@ def _pdf_blocks(pages: list[list[_Line]]) -> list[Block]:
                 while stack and (stack[-1][0], stack[-1][1]) >= (level, sublevel):
                     stack.pop()
                 stack.append((level, sublevel, event.numbered, event.text))
+                if event.table_title:
+                    table_entry = stack[-1]
                 path = tuple(entry[3] for entry in stack)
                 page_drafts.append(_Draft("heading", [event.text], path, page + 1))
                 if _TOC_TITLE.match(event.text):
@@ -638,6 +877,10 @@ def _pdf_blocks(pages: list[list[_Line]]) -> list[Block]:
             if isinstance(event, str):
                 current, previous = None, None
                 page_drafts.append(_Draft("list_item", [event], section, page + 1))
+                continue
+            if isinstance(event, _Row):
+                current, previous = None, None
+                page_drafts.append(_Draft("table", [event.text], section, page + 1))
                 continue
             line = event
             if current is None or previous is None or _starts_block(current, previous, line, layout):
@@ -681,7 +924,7 @@ class _TableOfContents:
     def _key(text: str) -> str:
         return collapse_whitespace(text).lower()
 
-    def takes(self, event: _Heading | _Line | str, page: int, style_rank: int | None) -> bool:
+    def takes(self, event: _Event, page: int, style_rank: int | None) -> bool:
         if page - self.first_page >= 6:
             return False
         if isinstance(event, _Heading):
@@ -690,7 +933,7 @@ class _TableOfContents:
             return style_rank is None or style_rank >= self.rank
         return True
 
-    def add(self, event: _Heading | _Line | str, page_drafts: list[_Draft], page: int) -> None:
+    def add(self, event: _Event, page_drafts: list[_Draft], page: int) -> None:
         text = event if isinstance(event, str) else event.text
         last = page_drafts[-1] if page_drafts else None
         if last is not None and (last.kind != "list_item" or last.section != self.section):
@@ -732,8 +975,8 @@ def _starts_block(current: _Draft, previous: _Line, line: _Line, layout: _Layout
 
 
 def _block_text(draft: _Draft, vocabulary: Vocabulary) -> str:
-    if draft.kind == "heading":
-        return draft.lines[0]
+    if draft.kind in ("heading", "table"):
+        return draft.lines[0]  # already joined and cleaned where they were recognised
     text = join_lines(draft.lines, vocabulary)
     if draft.marker in ("bullet", "dash"):
         text = BULLET.sub("", text, count=1)

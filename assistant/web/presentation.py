@@ -17,11 +17,13 @@ from urllib.parse import quote
 
 from ..answering.answer import Answer, Citation, distinct_sources
 from .conversation import Session, Turn
+from .library import report_messages
 from ..errors import AssistantError
 from ..messages import Message, text
 from ..text import STOPWORDS, split_sentences
 
 if TYPE_CHECKING:
+    from ..indexing.background import IngestStatus
     from ..answering.retrieval import Hit
     from ..config import Settings
     from ..indexing.store import DocumentRecord
@@ -474,3 +476,29 @@ def format_size(size_bytes: int, language: str) -> str:
     value, unit = (size_bytes / 1e9, "GB") if size_bytes >= 1e9 else (size_bytes / 1e6, "MB")
     text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
     return (text.replace(".", ",") if language == "de" else text) + f" {unit}"
+
+
+# -- indexing banner ------------------------------------------------------------------------------------
+
+
+def indexing_html(status: "IngestStatus | None", language: str) -> str:
+    """The banner above the tabs while the knowledge base is built in the background ("" when there is none).
+
+    It says how far the run is and that questions are answered meanwhile from what is indexed; after
+    the run, its summary (or why it failed).
+    """
+    if status is None or status.state == "idle":
+        return ""
+    if status.state == "running" and status.chunks_total:
+        left = (text("ui.indexing.left", language, minutes=max(1, round(status.seconds_left / 60)))
+                if status.seconds_left is not None else "")
+        message, kind = text("ui.indexing.embedding", language, done=status.chunks_done, total=status.chunks_total, left=left), "running"
+    elif status.state == "running":
+        message, kind = text("ui.indexing.reading", language, done=status.files_done, total=status.files_total), "running"
+    elif status.state == "failed" and status.error is not None:
+        message, kind = text("ui.indexing.failed", language, reason=status.error.render(language)), "failed"
+    else:
+        summary = report_messages(status.report, language)[0] if status.report is not None else ""
+        message, kind = text("ui.indexing.done", language, summary=summary), "done"
+    busy = ' aria-busy="true"' if kind == "running" else ""
+    return f'<div class="indexing {kind}" role="status"{busy}>{escape_html(message)}</div>'

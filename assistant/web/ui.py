@@ -8,7 +8,9 @@
 Concurrency: every browser tab has its own :class:`~assistant.web.conversation.Session` in ``gr.State``;
 extractive answers run in parallel, llm answers line up in one :class:`~assistant.web.conversation.LlmQueue`
 (the model serves one request at a time) and show their position; indexing runs in its own Gradio
-queue with one slot, so chatting stays responsive meanwhile.
+queue with one slot, so chatting stays responsive meanwhile. At start the corpus is indexed in the
+background (:class:`~assistant.indexing.background.BackgroundIngest`): the UI serves at once, a banner
+shows the progress, and uploads, deletions and re-indexing wait for that run.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import gradio as gr
 
 from .conversation import LlmQueue, Session, answer_turn, stop_turn
 from ..errors import AssistantError, ConfigError
+from ..indexing.background import BackgroundIngest, IngestStatus
 from ..indexing.ingest import ProgressCallback, stage_label
 from ..messages import text
-from .library import delete_document, reindex, upload_documents
+from .library import delete_document, reindex, report_messages, upload_documents
 from .presentation import (
     LANGUAGES,
     chat_messages,
@@ -33,6 +36,7 @@ from .presentation import (
     document_choices,
     document_headers,
     document_rows,
+    indexing_html,
     sources_html,
     status_html,
 )
@@ -80,6 +84,9 @@ a.cite:hover, a.cite:focus { text-decoration: underline; }
 .sources li:focus, .sources li:target { outline: 3px solid #2563eb; outline-offset: 3px; border-radius: 4px; }
 .sources .refusal-note { border-left: 5px solid #b45309; padding-left: .6em; }
 .status table { border-collapse: collapse; } .status th, .status td { text-align: left; padding: .3em 1em .3em 0; vertical-align: top; }
+.indexing { border-left: 5px solid #2563eb; background: rgba(96, 165, 250, .12); padding: .5em .9em; border-radius: 6px; }
+.indexing.failed { border-left-color: #b91c1c; background: rgba(248, 113, 113, .15); }
+.indexing.done { border-left-color: #15803d; background: rgba(74, 222, 128, .12); }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 """
 
@@ -109,6 +116,8 @@ class View:
 
     heading: gr.Markdown
     language: gr.Radio
+    indexing: gr.HTML
+    indexing_timer: gr.Timer
     chat_tab: gr.Tab
     documents_tab: gr.Tab
     status_tab: gr.Tab
@@ -149,6 +158,7 @@ class ChatUI:
         embedder_name: str,
         llm: "ResolvedModel | None",
         language: str = "de",
+        background: BackgroundIngest | None = None,
     ) -> None:
         self.answerer = answerer
         self.ingestor = ingestor
@@ -158,14 +168,16 @@ class ChatUI:
         self.llm = llm
         self.language = language
         self.queue = LlmQueue()
+        #: The start-up indexing run, if any: shown in a banner; library changes wait for it.
+        self.background = background
         self._view: View | None = None
 
     @classmethod
-    def for_app(cls, app: "App", language: str = "de") -> "ChatUI":
-        """The UI wired to the parts of an assembled app."""
+    def for_app(cls, app: "App", language: str = "de", background: BackgroundIngest | None = None) -> "ChatUI":
+        """The UI wired to the parts of an assembled app (and to the start-up indexing run, if any)."""
         return cls(
             app.answerer, app.ingestor, app.index, app.settings,
-            embedder_name=app.embedder.name, llm=app.llm, language=language,
+            embedder_name=app.embedder.name, llm=app.llm, language=language, background=background,
         )
 
     @property
@@ -186,6 +198,9 @@ class ChatUI:
             with gr.Row(equal_height=True):
                 heading = gr.Markdown(self._heading(code), elem_id="heading")
                 language = gr.Radio(list(LANGUAGES), value=language_label, label=text("ui.language", code), elem_id="language", scale=0, min_width=220)
+            indexing = gr.HTML(indexing_html(self._ingest_status(), code), elem_id="indexing", js_on_load=None)
+            # Ticks only while the start-up indexing runs (each page load has its own timer).
+            indexing_timer = gr.Timer(2.0, active=self._ingest_pending())
             with gr.Tabs():
                 with gr.Tab(text("ui.tab.chat", code), id="chat") as chat_tab:
                     with gr.Row(equal_height=False):
@@ -232,7 +247,7 @@ class ChatUI:
                 with gr.Tab(text("ui.tab.status", code), id="status") as status_tab:
                     status = gr.HTML(self._status_html(records, self.language), elem_id="status", js_on_load=None)
             self._view = View(
-                heading, language, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
+                heading, language, indexing, indexing_timer, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
                 query_accordion, query, sources, upload, library_status, table, choice, delete, reindex_button, refresh,
                 status, session,
             )
@@ -261,9 +276,11 @@ class ChatUI:
             reindex_button.click(self.reindex, inputs=[language], outputs=library_outputs, concurrency_limit=1, concurrency_id="ingest", **private)
             refresh.click(self.refresh, inputs=[language], outputs=[table, choice, status], queue=False, **private)
             blocks.load(self.refresh, inputs=[language], outputs=[table, choice, status], queue=False, **private)
+            indexing_timer.tick(self.indexing_tick, inputs=[language], outputs=[indexing, indexing_timer, table, choice, status],
+                                queue=False, show_progress="hidden", **private)
 
             relabelled = [
-                heading, language, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
+                heading, language, indexing, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
                 query_accordion, query, upload, table, choice, delete, reindex_button, refresh, sources, status, session,
             ]
             language.change(
@@ -329,10 +346,38 @@ class ChatUI:
 
     # -- documents callbacks -------------------------------------------------------------------------
 
+    def _ingest_status(self) -> IngestStatus | None:
+        return self.background.status() if self.background is not None else None
+
+    def _ingest_pending(self) -> bool:
+        """Whether the start-up run is going or about to start (the UI is built just before it starts)."""
+        status = self._ingest_status()
+        return status is not None and status.state in ("idle", "running")
+
+    def indexing_tick(self, language_label: str) -> Updates:
+        """The banner's progress; when the run has ended, its summary, the fresh documents table, and no more ticks."""
+        code = LANGUAGES.get(language_label, "de")
+        status = self._ingest_status()
+        v = self.view
+        update: Updates = {v.indexing: indexing_html(status, code)}
+        if not self._ingest_pending():
+            update[v.indexing_timer] = gr.Timer(active=False)
+            update.update(self._library_views(code))
+        return update
+
+    def _after_background(self, code: str, progress: gr.Progress | None = None) -> None:
+        """Wait for the start-up indexing run: the index takes one writer at a time."""
+        if self.background is None or self.background.wait(0):
+            return
+        if progress is not None:
+            progress(0, desc=text("ui.indexing.waiting", code))
+        self.background.wait()
+
     def upload(self, files: list[str] | None, language_label: str, progress: gr.Progress = gr.Progress()) -> Updates:
         """Store and index uploaded files, then refresh the table (the upload field is cleared)."""
         code = LANGUAGES.get(language_label, "de")
         pairs = [(Path(f), Path(f).name) for f in files or []]
+        self._after_background(code, progress)
         try:
             lines = upload_documents(
                 self.ingestor, self.index, pairs, max_bytes=self.settings.upload_max_mb * 1024 * 1024,
@@ -346,6 +391,7 @@ class ChatUI:
     def delete(self, source: str | None, language_label: str) -> Updates:
         """Delete the chosen document from the index (its file goes to the trash folder)."""
         code = LANGUAGES.get(language_label, "de")
+        self._after_background(code)
         try:
             message = delete_document(self.ingestor, self.index, source, code)
         except AssistantError as exc:
@@ -356,6 +402,7 @@ class ChatUI:
     def reindex(self, language_label: str, progress: gr.Progress = gr.Progress()) -> Updates:
         """Incrementally re-index the corpus folder."""
         code = LANGUAGES.get(language_label, "de")
+        self._after_background(code, progress)
         try:
             lines = reindex(self.ingestor, code, progress=self._progress(progress, code))
         except AssistantError as exc:
@@ -395,6 +442,7 @@ class ChatUI:
         return {
             v.heading: self._heading(code),
             v.language: gr.Radio(label=text("ui.language", code)),
+            v.indexing: indexing_html(self._ingest_status(), code),
             v.chat_tab: gr.Tab(label=text("ui.tab.chat", code)),
             v.documents_tab: gr.Tab(label=text("ui.tab.documents", code)),
             v.status_tab: gr.Tab(label=text("ui.tab.status", code)),
@@ -418,11 +466,13 @@ class ChatUI:
         }
 
 
-def create_server(app: "App", *, language: str = "de", credentials: tuple[str, str] | None = None) -> "FastAPI":
+def create_server(
+    app: "App", *, language: str = "de", credentials: tuple[str, str] | None = None, background: BackgroundIngest | None = None,
+) -> "FastAPI":
     """The complete web app: document routes plus the Gradio UI at ``/``, optionally behind a login."""
     from fastapi import FastAPI
 
-    blocks = ChatUI.for_app(app, language).build()
+    blocks = ChatUI.for_app(app, language, background).build()
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     server.include_router(document_router(app.index))  # before the mount at "/", which would catch everything
     gr.mount_gradio_app(
@@ -435,7 +485,9 @@ def create_server(app: "App", *, language: str = "de", credentials: tuple[str, s
     return server
 
 
-def web_server(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> "uvicorn.Server":
+def web_server(
+    app: "App", host: str, port: int, credentials: tuple[str, str] | None = None, background: BackgroundIngest | None = None,
+) -> "uvicorn.Server":
     """The HTTP server for the web UI, configured but not started (``run()`` blocks until it is stopped).
 
     Gradio's own ``launch()`` is never called: it would check for updates online and offer share
@@ -443,18 +495,22 @@ def web_server(app: "App", host: str, port: int, credentials: tuple[str, str] | 
     """
     import uvicorn
 
-    server = create_server(app, language=app.settings.language, credentials=credentials)
+    server = create_server(app, language=app.settings.language, credentials=credentials, background=background)
     config = uvicorn.Config(server, host=host.strip("[]"), port=port, log_level="warning")
     return uvicorn.Server(config)
 
 
-def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None) -> None:
-    """Run the web UI until interrupted (blocking)."""
-    server = web_server(app, host, port, credentials)
+def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None, *, index_corpus: bool = True) -> None:
+    """Run the web UI until interrupted (blocking); with ``index_corpus``, index the corpus folder meanwhile."""
     language = app.settings.language
+    background = BackgroundIngest(app.ingestor, on_finish=lambda status: _print_finish(status, language)) if index_corpus else None
+    server = web_server(app, host, port, credentials, background)
     shown = host if host not in ("0.0.0.0", "::") else text("ui.this_host", language)
     shown = f"[{shown}]" if ":" in shown else shown
     print(text("ui.running", language, host=shown, port=port), flush=True, file=sys.stdout)
+    if background is not None:
+        print(text("cli.indexing_in_background", language, folder=app.settings.corpus_dir), flush=True, file=sys.stderr)
+        background.start()
     # The first written answer should not pay for loading the model and reading its instructions.
     threading.Thread(target=_warm_up, args=(app.answerer, language), name="warm-up", daemon=True).start()
     try:
@@ -470,3 +526,12 @@ def _warm_up(answerer: "Answerer", language: str) -> None:
         answerer.warm_up(language)
     except AssistantError:
         pass  # a missing or broken model is reported where it is used: in the answer that needs it
+
+
+def _print_finish(status: IngestStatus, language: str) -> None:
+    """The start-up indexing run's outcome on stderr, as ``assistant ingest`` reports it."""
+    if status.error is not None:
+        print(text("ui.indexing.failed", language, reason=status.error.render(language)), file=sys.stderr, flush=True)
+    elif status.report is not None:
+        for line in report_messages(status.report, language):
+            print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,63 @@
+"""What a question asks for — a count, a duration, or names — and how that steers the refusal
+(issue 12: near-domain questions, whose programme exists but whose detail does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.app import build_app
+from assistant.config import Settings
+from assistant.text import asked_detail, states_detail
+from tests.fakes import HashEmbedder
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Wie viele Projekte wurden in der ersten Förderrunde bewilligt?", "count"),
+    ("Mit welchem jährlichen Budget ist das Civic Data Lab ausgestattet?", "count"),
+    ("Wie hoch ist die Förderquote für Hochschulen?", "count"),
+    ("How much funding can an organisation receive per year?", "count"),
+    ("Wie viele Wochen braucht die Prüfung?", "duration"),
+    ("Wie lange gilt die Richtlinie?", "duration"),
+    ("Bis wann müssen Anträge eingereicht werden?", None),  # "unbefristet" answers it as well as a date
+    ("Wann ist eine Datenschutz-Folgenabschätzung nötig?", None),
+    ("Welche Themenfelder fördert die DBU?", None),
+])
+def test_asked_detail(question: str, kind: str | None) -> None:
+    assert asked_detail(question) == kind
+
+
+def test_states_detail_ignores_references_and_years_for_counts() -> None:
+    assert not states_detail("count", "gemäß Artikel 8 und Absatz 2 sowie (4) und a) die Pflichten")
+    assert not states_detail("count", "Das Lab wurde im Jahr 2021 errichtet.")
+    assert states_detail("count", "bis zu 250.000 Euro jährlich") and states_detail("count", "mindestens drei Bewerber")
+    assert states_detail("count", "Zuschüsse von 2000 Euro")
+    assert states_detail("duration", "mindestens zehn Tage") and states_detail("duration", "binnen 72 Stunden")
+    assert not states_detail("duration", "Die Prüfung erfolgt durch den Normenkontrollrat.")
+
+
+PROGRAMME = """# Programm Stadtgrün
+
+Das Programm Stadtgrün fördert Vorhaben zur Begrünung von Innenhöfen in Beispielstadt.
+Gefördert werden Vereine und Initiativen mit Sitz in Beispielstadt.
+"""
+
+
+def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Settings) -> None:
+    (settings.corpus_dir / "programm.md").write_text(PROGRAMME, encoding="utf-8")
+    app = build_app(settings.with_(min_evidence=0.15), embedder=HashEmbedder(dimension=4096))
+    app.ingestor.ingest()
+    refused = app.answerer.ask("Wie viele Vorhaben fördert das Programm Stadtgrün in Beispielstadt?")
+    assert refused.refused and "keine Zahl und keinen Betrag" in refused.text
+    answered = app.answerer.ask("Wer wird vom Programm Stadtgrün in Beispielstadt gefördert?")
+    assert not answered.refused and "Vereine und Initiativen" in answered.text
+
+
+def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:
+    (settings.corpus_dir / "programm.md").write_text(PROGRAMME, encoding="utf-8")
+    # No hit reaches the minimum; every hit is above the floor for named questions.
+    app = build_app(settings.with_(min_evidence=0.99, named_evidence=0.01), embedder=HashEmbedder(dimension=4096))
+    app.ingestor.ingest()
+    assert not app.answerer.ask("Wen fördert das Programm Stadtgrün in Beispielstadt?").refused
+    assert app.answerer.ask("Wen fördert das Programm Stadtgrün in Musterdorf?").refused
+    strict = build_app(settings.with_(min_evidence=0.99, named_evidence=0.99), embedder=HashEmbedder(dimension=4096))
+    assert strict.answerer.ask("Wen fördert das Programm Stadtgrün in Beispielstadt?").refused
