@@ -303,7 +303,8 @@ BLIND_STEPS = {
     "4-card-tables-and-parts": "+ PDF card tables as rows (re-indexed), + question parts searched separately",
     "5-named-evidence": "+ below the similarity floor, a hit that names everything asked counts",
     "6-value-check-whole-chunks": "+ the value check reads the whole chunks, not only the chosen sentences",
-    "7-without-parts": "− question parts (worse on citations and facts): **final**",
+    "7-without-parts": "− question parts (worse on citations and facts)",
+    "8-final": "− date questions in the value check (held-out: 2 false refusals); language detection: **final**",
     "x-part-seeds-rejected": "(rejected) + each part's best sentence always chosen",
 }
 

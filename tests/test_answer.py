@@ -270,3 +270,11 @@ def test_a_list_is_one_unit_with_the_sentence_it_completes() -> None:
     units = evidence_units("Gefördert werden folgende Vorhaben:\n" + "\n".join(long_items))
     assert len(units) > 1 and all(u.startswith("Gefördert werden folgende Vorhaben:") for u in units)
     assert all(f"Punkt {n} " in " ".join(units) for n in range(12)) and all(len(u) <= 700 for u in units)
+
+
+def test_a_copied_example_date_is_withheld_not_shown(corpus: Settings) -> None:
+    reply = ("Antragsberechtigt sind juristische Personen des öffentlichen und privaten Rechts [1]. "
+             "The latest point for applications is 31 May 2099 [1].")
+    app, _ = _app(corpus, reply)
+    answer = app.answerer.ask("Wer ist antragsberechtigt?", mode="llm")
+    assert answer.mode == "llm" and "2099" not in answer.text and "Antragsberechtigt sind juristische" in answer.text

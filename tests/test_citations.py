@@ -132,3 +132,22 @@ def test_a_similar_sentence_covers_a_passage_only_with_its_numbers() -> None:
     assert checker.uncovered(english, [SOURCES[1]]) == []  # another language, same statement, same number
     assert checker.uncovered("The grant covers up to 80 percent of eligible costs.", [SOURCES[1]]) == [0]
     assert SupportChecker(None).uncovered(english, [SOURCES[1]]) == [0]
+
+
+def test_an_english_sentence_needs_less_similarity_when_it_carries_a_checkable_anchor() -> None:
+    def similarity(value: float):  # noqa: ANN202 - every text pair gets ``value`` as cosine
+        def embed(texts: list[str]) -> np.ndarray:
+            vectors = np.zeros((len(texts), 2), dtype=np.float32)
+            vectors[0] = [1.0, 0.0]
+            vectors[1:] = [value, (1 - value**2) ** 0.5]
+            return vectors
+        return embed
+
+    source = "Anträge können spätestens bis zum 31. Oktober eines Jahres bei der Behörde Mozilla gestellt werden."
+    checker = SupportChecker(similarity(0.55))
+    assert checker.supports("The application must be filed by 31 October of the year.", source)  # a number
+    assert checker.supports("Applications go to the Mozilla office in writing.", source)  # a name the source has
+    assert not checker.supports("Applications must be filed in writing with the authority.", source)  # nothing checkable
+    assert not checker.supports("Die Bewerbung ist schriftlich bei der zuständigen Stelle einzureichen.", source)  # German: 0.6
+    assert not SupportChecker(similarity(0.45)).supports("The application must be filed by 31 October.", source)
+    assert checker.best_source("The application must be filed by 31 October.", ["Ganz anderes Thema.", source]) == 2

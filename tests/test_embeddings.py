@@ -129,3 +129,30 @@ def test_real_minilm_shapes_normalisation_and_semantic_order(tmp_path: Path) -> 
     again = embedder.embed_documents(["A kitten naps on the couch."], titles=["Pets"])[0]
     assert np.allclose(again, docs[2], atol=1e-5)
     assert embedder.load_seconds is not None and "sentence_transformers" in sys.modules
+
+
+def test_fair_lock_serves_waiters_in_arrival_order() -> None:
+    import threading
+    import time
+
+    from assistant.indexing.embeddings import FairLock
+
+    lock, order = FairLock(), []
+    arrived = threading.Semaphore(0)
+
+    def worker(n: int) -> None:
+        arrived.release()
+        with lock:
+            order.append(n)
+
+    with lock:  # held while the workers line up one after another
+        threads = []
+        for n in range(6):
+            thread = threading.Thread(target=worker, args=(n,))
+            thread.start()
+            arrived.acquire()
+            time.sleep(0.05)  # the worker is waiting for its ticket before the next one arrives
+            threads.append(thread)
+    for thread in threads:
+        thread.join(5)
+    assert order == list(range(6))

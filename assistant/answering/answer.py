@@ -379,11 +379,12 @@ class Answerer:
         instructions = "\n".join(m["content"] for m in fitted.messages[:-1])
         verified = attribute(
             plain_answer(generated), [e.text for e in excerpts], self.checker, language, question=grounding.question,
-            # A model that echoes the instructions or copies an example must not show that. The short
-            # "not in the knowledge base" statement they ask for is the one sentence that may repeat them.
-            withhold=lambda sentence: self.checker.lexical(sentence, instructions) >= 0.6 and not (
+            # A model that echoes the instructions or copies an example must not show that — also not the
+            # example's made-up date or amount in a sentence of its own ("The latest point is 31 May 2099").
+            # The short "not in the knowledge base" statement they ask for is the one sentence that may repeat them.
+            withhold=lambda sentence: (self.checker.lexical(sentence, instructions) >= 0.6 and not (
                 says_not_in_sources(sentence) and self.checker.content_terms(sentence) <= 6
-            ),
+            )) or any(len(_digits(n)) >= 3 and number_occurs(n, instructions) for n in numbers(sentence)),
         )
         stats = verified.marker_stats()
         if verified.says_not_in_sources:
@@ -485,6 +486,10 @@ def salient_names(question: str) -> list[str]:
 def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:
     chunk = hit.chunk
     return Citation(n, chunk.source, chunk.title, chunk.page, chunk.section, chunk.text, tuple(quotes))
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
 
 
 def distinct_sources(hits: Sequence[Hit]) -> list[Hit]:

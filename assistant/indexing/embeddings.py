@@ -44,12 +44,38 @@ class Embedder(Protocol):
         ...
 
 
+class FairLock:
+    """A lock granted in the order it was asked for.
+
+    ``threading.Lock`` promises no order: with eight chat sessions and an upload on two cores, a
+    session could lose the embedder to later arrivals again and again (measured: p95 35 s against
+    5.6 s alone, docs/BENCHMARKS.md). Tickets serve them first come, first served.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._turn:
+            ticket = self._issued
+            self._issued += 1
+            while ticket != self._serving:
+                self._turn.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._turn:
+            self._serving += 1
+            self._turn.notify_all()
+
+
 class SentenceTransformerEmbedder:
     """:class:`Embedder` backed by a local sentence-transformers model folder, on CPU.
 
     Nothing is imported or loaded until the first call that needs the model. Calls are serialised
-    with a lock: the model is shared between UI threads and Hugging Face tokenizers are not safe to use
-    concurrently.
+    with a :class:`FairLock`, first come, first served: the model is shared between UI threads and
+    Hugging Face tokenizers are not safe to use concurrently.
     """
 
     def __init__(
@@ -73,7 +99,7 @@ class SentenceTransformerEmbedder:
         #: Seconds the model took to load (None until loaded); reported by benchmarks.
         self.load_seconds: float | None = None
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = FairLock()
 
     @property
     def dimension(self) -> int:
