@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,6 +51,22 @@ class HashEmbedder:
                 vectors[row, bucket % self.dimension] += 1.0
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors
+
+
+class GatedEmbedder(HashEmbedder):
+    """Holds every document batch that mentions ``word`` until ``release`` is set."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(dimension=4096)
+        self.word = word
+        self.release = threading.Event()
+        self.held = threading.Event()
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
+        if any(self.word in t for t in texts):
+            self.held.set()
+            assert self.release.wait(10)
+        return super().embed_documents(texts, titles)
 
 
 class ScriptedChatModel:

@@ -4,10 +4,8 @@ library changes that wait, failures that leave the UI serving."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant.app import build_app
@@ -17,7 +15,7 @@ from assistant.indexing.background import BackgroundIngest
 from assistant.indexing.ingest import IngestReport
 from assistant.web.conversation import Session
 from assistant.web.presentation import indexing_html
-from tests.fakes import HashEmbedder
+from tests.fakes import GatedEmbedder
 
 
 class GatedIngestor:
@@ -100,22 +98,6 @@ def test_banner_texts() -> None:
     assert "1 von 4 Dateien" in reading and 'aria-busy="true"' in reading
     embedding = indexing_html(IngestStatus("running", 4, 4, 30, 120, seconds_left=150.0), "en")
     assert "30 of 120 passages" in embedding and "about 2 min left" in embedding
-
-
-class GatedEmbedder(HashEmbedder):
-    """Holds every document batch that mentions ``word`` until ``release`` is set."""
-
-    def __init__(self, word: str) -> None:
-        super().__init__(dimension=4096)
-        self.word = word
-        self.release = threading.Event()
-        self.held = threading.Event()
-
-    def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
-        if any(self.word in t for t in texts):
-            self.held.set()
-            assert self.release.wait(10)
-        return super().embed_documents(texts, titles)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request only warns

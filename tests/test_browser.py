@@ -21,7 +21,7 @@ import pytest
 
 from assistant.app import App, build_app
 from assistant.config import Settings
-from tests.fakes import HashEmbedder, ScriptedChatModel
+from tests.fakes import GatedEmbedder, HashEmbedder, ScriptedChatModel
 from tests.pdf_factory import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -318,7 +318,6 @@ def test_the_ui_serves_and_answers_while_the_corpus_is_indexed(browser: Any, tmp
 
     from assistant.indexing.background import BackgroundIngest
     from assistant.web.ui import create_server
-    from tests.test_background_ingest import GatedEmbedder
 
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "merkblatt.md").write_text(
