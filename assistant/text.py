@@ -189,15 +189,16 @@ def number_occurs(number: str, text: str) -> bool:
     A numeric date counts as stated when its day and year are ("31.12.2025" in a text that says
     "31. Dezember 2025").
     """
-    stated = {_digits(n) for n in numbers(text)} | {_digits(m.group(0)) for m in re.finditer(r"\d+(?:[ .,]\d{3})+", text)}
+    stated = {digits(n) for n in numbers(text)} | {digits(m.group(0)) for m in re.finditer(r"\d+(?:[ .,]\d{3})+", text)}
     date = _NUMERIC_DATE.match(number)
-    if date and _digits(number) not in stated:
+    if date and digits(number) not in stated:
         day, _, year = date.groups()
         return str(int(day)) in {n.lstrip("0") for n in stated} and year in stated
-    return _digits(number) in stated
+    return digits(number) in stated
 
 
-def _digits(number: str) -> str:
+def digits(number: str) -> str:
+    """The digits of a number as written ("250.000" → "250000")."""
     return re.sub(r"\D", "", number)
 
 

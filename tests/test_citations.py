@@ -151,3 +151,15 @@ def test_an_english_sentence_needs_less_similarity_when_it_carries_a_checkable_a
     assert not checker.supports("Die Bewerbung ist schriftlich bei der zuständigen Stelle einzureichen.", source)  # German: 0.6
     assert not SupportChecker(similarity(0.45)).supports("The application must be filed by 31 October.", source)
     assert checker.best_source("The application must be filed by 31 October.", ["Ganz anderes Thema.", source]) == 2
+
+
+def test_each_text_is_embedded_once_per_answer() -> None:
+    embedded: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return HashEmbedder().embed_documents(texts)
+
+    answer = "Legal entities may apply. The grant covers most costs. Bees are watched."
+    attribute(answer, SOURCES, SupportChecker(embed), language="en")
+    assert embedded and len(embedded) == len(set(embedded))  # every source sentence once, not once per answer sentence

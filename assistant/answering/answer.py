@@ -29,7 +29,7 @@ import numpy as np
 from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
 from ..messages import text
-from ..text import STOPWORDS, asked_detail, detect_language, number_occurs, numbers, says_not_in_sources, states_detail
+from ..text import STOPWORDS, asked_detail, detect_language, digits, number_occurs, numbers, says_not_in_sources, states_detail
 from .citations import SupportChecker, VerifiedAnswer, attribute
 from .evidence import Evidence, SourceExcerpt, Unit, innermost_heading
 from .prompting import FittedPrompt, Message, fit_messages
@@ -359,7 +359,7 @@ class Answerer:
         else:
             lines = [text("answer.refusal", language)]
         if nearest:
-            lines += ["", text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest]
+            lines += ["", *_nearest_lines(nearest, language)]
         return Answer(question, "\n".join(lines), True, "extractive", language, [], list(hits))
 
     def _extractive(self, question: str, hits: Sequence[Hit], chosen: Sequence[Unit], language: str) -> Answer:
@@ -384,7 +384,7 @@ class Answerer:
             # The short "not in the knowledge base" statement they ask for is the one sentence that may repeat them.
             withhold=lambda sentence: (self.checker.lexical(sentence, instructions) >= 0.6 and not (
                 says_not_in_sources(sentence) and self.checker.content_terms(sentence) <= 6
-            )) or any(len(_digits(n)) >= 3 and number_occurs(n, instructions) for n in numbers(sentence)),
+            )) or any(len(digits(n)) >= 3 and number_occurs(n, instructions) for n in numbers(sentence)),
         )
         stats = verified.marker_stats()
         if verified.says_not_in_sources:
@@ -393,7 +393,7 @@ class Answerer:
             answer.citations = self._citations(verified, excerpts)
             nearest = distinct_sources(grounding.hits)[:3]
             if nearest and not answer.citations:
-                answer.text += "\n\n" + "\n".join([text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest])
+                answer.text += "\n\n" + "\n".join(_nearest_lines(nearest, language))
             return answer
         if verified.supported_count == 0:
             fallback = grounding.answer
@@ -488,10 +488,6 @@ def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:
     return Citation(n, chunk.source, chunk.title, chunk.page, chunk.section, chunk.text, tuple(quotes))
 
 
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)
-
-
 def distinct_sources(hits: Sequence[Hit]) -> list[Hit]:
     """Hits with distinct (document, page), best first: the "nearest sources" of a refusal."""
     seen: set[tuple[str, int | None]] = set()
@@ -502,6 +498,11 @@ def distinct_sources(hits: Sequence[Hit]) -> list[Hit]:
             seen.add(key)
             result.append(hit)
     return result
+
+
+def _nearest_lines(nearest: Sequence[Hit], language: str) -> list[str]:
+    """"Am nächsten kommen diese Quellen …" and one line per source: what a refusal points to."""
+    return [text("answer.nearest", language)] + [f"- {_label(h, language)}" for h in nearest]
 
 
 def _label(hit: Hit, language: str) -> str:

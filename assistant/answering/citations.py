@@ -9,6 +9,7 @@ kept only when the checker agrees; a claim that no source supports is flagged, n
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -123,7 +124,13 @@ class SupportChecker:
 
     ``embed`` maps texts to L2-normalised vectors (the embedder's document side) and is only used
     when the lexical check fails, so German answers copied closely from sources cost no model call.
+    Vectors are remembered by text: one answer checks each of its sentences against several sources,
+    and each source against several sentences, so without the memory the same source sentences would be
+    embedded again for every sentence of the answer.
     """
+
+    #: Texts remembered at most (then the memory starts over): a few answers' sources and sentences.
+    MEMORY = 4096
 
     def __init__(
         self,
@@ -141,6 +148,26 @@ class SupportChecker:
         self.lexical_threshold = lexical_threshold
         self.semantic_threshold = semantic_threshold
         self._analyzer = GermanAnalyzer()
+        self._memory: dict[str, np.ndarray] = {}
+        self._memory_lock = threading.Lock()
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed(texts)``, embedding only the texts not seen before (in one call).
+
+        The checker is shared by all chat sessions: the memory is read and extended under a lock, the
+        embedding itself runs outside it.
+        """
+        assert self.embed is not None
+        with self._memory_lock:
+            known = {t: self._memory[t] for t in texts if t in self._memory}
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            known.update(zip(new, self.embed(new)))
+            with self._memory_lock:
+                if len(self._memory) + len(new) > self.MEMORY:
+                    self._memory.clear()
+                self._memory.update((t, known[t]) for t in new)
+        return np.stack([known[t] for t in texts])
 
     def content_terms(self, sentence: str) -> int:
         """How many distinct content terms (stemmed, no stop words) a sentence has."""
@@ -162,7 +189,7 @@ class SupportChecker:
         if self.embed is None:
             return 0.0
         parts = [s for line in source.splitlines() for s in split_sentences(line) if len(s.split()) >= 3] or [source]
-        vectors = self.embed([sentence, *parts])
+        vectors = self._vectors([sentence, *parts])
         return float(np.max(vectors[1:] @ vectors[0]))
 
     def restates(self, sentence: str, question: str) -> bool:
@@ -217,7 +244,7 @@ class SupportChecker:
         semantic = [i for i in missing if all(number_occurs(n, answer) for n in numbers(passages[i]))]
         if self.embed is None or not sentences or not semantic:
             return missing
-        vectors = self.embed([strip_markers(s) for s in sentences] + [passages[i] for i in semantic])
+        vectors = self._vectors([strip_markers(s) for s in sentences] + [passages[i] for i in semantic])
         similarity = vectors[len(sentences):] @ vectors[: len(sentences)].T
         covered = {i for i, row in zip(semantic, similarity) if float(np.max(row)) >= self.coverage_threshold}
         return [i for i in missing if i not in covered]

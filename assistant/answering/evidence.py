@@ -202,9 +202,9 @@ def _list_units(intro: str, items: Sequence[str]) -> list[str]:
     current: list[str] = []
     for item in items:
         if current and sum(len(part) + 1 for part in [intro, *current, item]) > _LIST_UNIT_CHARS:
-            units.append(" ".join(part for part in [intro, *current] if part))
+            units.append(" ".join([intro, *current]))
             current = []
         current.append(item)
     if current:
-        units.append(" ".join(part for part in [intro, *current] if part))
+        units.append(" ".join([intro, *current]))
     return units
