@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -30,6 +31,10 @@ def disable_telemetry() -> None:
     could only leak); the other switches keep a value the user set.
     """
     os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    # openvino.convert_model (set-up's export) reports usage to Google Analytics through the
+    # openvino-telemetry package unless the user opted out in ~/intel; without the package it uses its
+    # built-in no-op stub. A None entry makes every import of the package fail, so the stub is used.
+    sys.modules.setdefault("openvino_telemetry", None)
     for name, value in {
         "HF_DATASETS_OFFLINE": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO
 
 from .config import Settings
-from .errors import AssistantError, ConfigError, IndexStateError, InputError
+from .errors import AssistantError, ConfigError, IndexStateError, InputError, ModelError
 from .messages import DEFAULT_LANGUAGE, Message, text
 
 if TYPE_CHECKING:
@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--llm-max-tokens", type=int, default=128, help="Tokens je Sprachmodell-Antwort (Standard: 128)")
     bench.add_argument("--no-llm", action="store_true", help="Sprachmodell nicht messen")
     bench.add_argument("--no-baseline", action="store_true", help="LangChain-Vergleich auslassen")
+    bench.add_argument("--reference-batch-size", type=int, default=None,
+                       help="Batchgröße der PyTorch-Referenz beim Backend-Vergleich (Standard: wie konfiguriert)")
     bench.add_argument("--quick", action="store_true", help="kurzer Lauf: Vielfache 1,2, eine Wiederholung, eine LLM-Frage")
     bench.add_argument("--out", type=Path, default=Path("bench-report"), help="Ordner für bench.json, bench.md und die Grafik")
 
@@ -109,8 +111,26 @@ def _setup(settings: Settings, args: argparse.Namespace, build_app: AppFactory) 
     from .models import fetch_bundled_models
 
     fetch_bundled_models(settings, small_llm=args.llm == "small", progress=True, verify=args.verify)
+    _prepare_embed_backend(settings)
     print(text("cli.models_ready", settings.language, folder=settings.cache_dir / "models"))
     return 0
+
+
+def _prepare_embed_backend(settings: Settings) -> None:
+    """Export and check the faster embedding back end; without it, say why and keep PyTorch."""
+    from .indexing.embeddings import prepare_backend
+
+    language = settings.language
+    try:
+        stamp = prepare_backend(settings, say=lambda message: print(message.render(language), flush=True))
+    except ModelError as exc:
+        if settings.embed_backend == "openvino":
+            raise
+        print(text("setup.openvino_unavailable", language, reason=exc.render(language)), file=sys.stderr)
+        return
+    if stamp is not None:
+        print(text("setup.openvino_ready", language, precision=stamp.precision) if stamp.precision
+              else text("setup.openvino_failed", language))
 
 
 def _ingest(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
@@ -212,6 +232,7 @@ def _bench(settings: Settings, args: argparse.Namespace, build_app: AppFactory) 
         llm_max_tokens=args.llm_max_tokens,
         baseline=not args.no_baseline,
         llm=not args.no_llm,
+        reference_batch_size=args.reference_batch_size,
     )
     started = time.perf_counter()
     bench.run_bench(settings, options, args.out, progress=lambda stage: print(f"[{time.perf_counter() - started:6.0f} s] {stage}", file=sys.stderr, flush=True))

@@ -131,13 +131,20 @@ class Settings:
 
     #: Embedding model: a folder path or a model name. Empty: ``models/`` folder, then bundled EmbeddingGemma.
     embedder: str = ""
-    #: Documents embedded per forward pass.
-    embed_batch_size: int = 16
+    #: Documents embedded per forward pass (8 and 16 run alike on PyTorch; 8 is 4–12 % faster on OpenVINO,
+    #: docs/BENCHMARKS.md).
+    embed_batch_size: int = 8
     #: Max tokens the embedder reads per chunk (longer input is truncated by the model).
     embed_max_tokens: int = 512
     #: Keep document vectors in ``<cache_dir>/embeddings.sqlite`` (keyed by model and exact input), so no
     #: chunk is ever embedded twice, also across rebuilt or additional indexes. ``0`` switches it off.
     embed_cache: bool = True
+    #: What runs the embedder: "auto" (OpenVINO when `assistant setup` exported and checked it, else
+    #: PyTorch), "openvino" (required) or "torch".
+    embed_backend: str = "auto"
+    #: Set-up check of a faster back end: lowest cosine to PyTorch's vectors it must reach (and the same
+    #: top-5 passages for every sample question).
+    embed_check_cosine: float = 0.999
 
     # Reading limits per document: far above any real funding guide, paper or law (the largest in the
     # corpus has 45 pages), they stop decompression bombs, text bombs and runaway files.
@@ -235,6 +242,10 @@ class Settings:
         for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight", "llm_evidence_margin"):
             if getattr(self, name) < 0:
                 raise ConfigError("config.negative", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
+        if self.embed_backend not in ("auto", "openvino", "torch"):
+            raise ConfigError("config.embed_backend", value=self.embed_backend)
+        if not 0 <= self.embed_check_cosine <= 1:
+            raise ConfigError("config.check_cosine", value=self.embed_check_cosine)
         if self.language not in LANGUAGES:
             raise ConfigError("config.language", value=self.language)
 

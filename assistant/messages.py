@@ -43,6 +43,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "ASSISTANT_FUSION muss 'convex' oder 'rrf' sein (erhalten: {value!r}).",
         "en": "ASSISTANT_FUSION must be 'convex' or 'rrf' (got {value!r}).",
     },
+    "config.embed_backend": {
+        "de": "ASSISTANT_EMBED_BACKEND muss 'auto', 'openvino' oder 'torch' sein (erhalten: {value!r}).",
+        "en": "ASSISTANT_EMBED_BACKEND must be 'auto', 'openvino' or 'torch' (got {value!r}).",
+    },
+    "config.check_cosine": {
+        "de": "ASSISTANT_EMBED_CHECK_COSINE muss zwischen 0 und 1 liegen (erhalten: {value}).",
+        "en": "ASSISTANT_EMBED_CHECK_COSINE must lie between 0 and 1 (got {value}).",
+    },
     "config.weights": {
         "de": "ASSISTANT_DENSE_WEIGHT und ASSISTANT_BM25_WEIGHT müssen >= 0 und nicht beide 0 sein.",
         "en": "ASSISTANT_DENSE_WEIGHT and ASSISTANT_BM25_WEIGHT must be >= 0 and not both 0.",
@@ -244,6 +252,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "model.st_missing": {
         "de": "sentence-transformers ist nicht installiert ({error}); den Assistenten neu installieren.",
         "en": "sentence-transformers is not installed ({error}); reinstall the assistant.",
+    },
+    "model.openvino_missing": {
+        "de": "OpenVINO ist nicht nutzbar ({error}); die Embeddings laufen mit PyTorch. Abhilfe: den "
+        "Assistenten neu installieren (bash scripts/setup.sh).",
+        "en": "OpenVINO is not usable ({error}); embeddings run on PyTorch. Fix: reinstall the assistant "
+        "(bash scripts/setup.sh).",
+    },
+    "model.openvino_export_failed": {
+        "de": "Das Embedding-Modell aus {path} ließ sich nicht für OpenVINO exportieren ({error}); die "
+        "Embeddings laufen mit PyTorch.",
+        "en": "Could not export the embedding model from {path} for OpenVINO ({error}); embeddings run on PyTorch.",
+    },
+    "model.openvino_load_failed": {
+        "de": "Das OpenVINO-Modell {path} lässt sich nicht laden: {error}. Den Ordner löschen und "
+        "`assistant setup` erneut ausführen, oder ASSISTANT_EMBED_BACKEND=torch setzen.",
+        "en": "Cannot load the OpenVINO model {path}: {error}. Delete the folder and run `assistant setup` "
+        "again, or set ASSISTANT_EMBED_BACKEND=torch.",
+    },
+    "model.embedding_not_finite": {
+        "de": "Das OpenVINO-Modell {path} liefert ungültige Vektoren (NaN). ASSISTANT_EMBED_BACKEND=torch "
+        "setzen und den Ordner löschen; `assistant setup` exportiert und prüft ihn neu.",
+        "en": "The OpenVINO model {path} returns invalid vectors (NaN). Set ASSISTANT_EMBED_BACKEND=torch and "
+        "delete the folder; `assistant setup` exports and checks it again.",
+    },
+    "model.openvino_not_ready": {
+        "de": "ASSISTANT_EMBED_BACKEND=openvino, aber für {name} gibt es kein geprüftes OpenVINO-Modell. "
+        "`assistant setup` ausführen (exportiert und prüft es) oder ASSISTANT_EMBED_BACKEND=auto setzen.",
+        "en": "ASSISTANT_EMBED_BACKEND=openvino, but there is no checked OpenVINO model for {name}. Run "
+        "`assistant setup` (it exports and checks one) or set ASSISTANT_EMBED_BACKEND=auto.",
     },
     "model.embedder_load_failed": {
         "de": "Das Embedding-Modell aus {path} lässt sich nicht laden: {error}. Ist es das gebündelte Modell, "
@@ -591,6 +628,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.interrupted": {
         "de": "Abgebrochen. Ein erneuter Aufruf setzt dort fort, wo aufgehört wurde.",
         "en": "Interrupted. Running the command again continues where it stopped.",
+    },
+    "setup.openvino_export": {
+        "de": "Exportiere das Embedding-Modell für OpenVINO (einmalig, etwa eine Minute) ...",
+        "en": "Exporting the embedding model for OpenVINO (once, about a minute) ...",
+    },
+    "setup.openvino_checked": {
+        "de": "  Prüfung {precision}: kleinster Kosinus zu PyTorch {cosine:.5f}, gleiche Top-5 bei {same} von {questions} Fragen",
+        "en": "  Check {precision}: lowest cosine to PyTorch {cosine:.5f}, same top 5 for {same} of {questions} questions",
+    },
+    "setup.openvino_ready": {
+        "de": "Embeddings laufen mit OpenVINO ({precision}), geprüft gegen PyTorch.",
+        "en": "Embeddings run on OpenVINO ({precision}), checked against PyTorch.",
+    },
+    "setup.openvino_failed": {
+        "de": "OpenVINO weicht auf diesem Rechner zu stark von PyTorch ab; die Embeddings laufen mit PyTorch (langsamer, gleiche Ergebnisse).",
+        "en": "OpenVINO differs too much from PyTorch on this machine; embeddings run on PyTorch (slower, same results).",
+    },
+    "setup.openvino_unavailable": {
+        "de": "Hinweis: {reason}",
+        "en": "Note: {reason}",
     },
     "cli.models_ready": {"de": "Modelle bereit in {folder}", "en": "Models ready in {folder}"},
     "cli.skipped": {"de": "Übersprungen: {reason}", "en": "Skipped: {reason}"},

@@ -26,6 +26,7 @@ class HashEmbedder:
     def __init__(self, dimension: int = 64, name: str | None = None) -> None:
         self.dimension = dimension
         self.name = name or f"hash-{dimension}"
+        self.backend = "hash"
         self.documents_embedded = 0
         self.queries_embedded = 0
 

@@ -47,9 +47,12 @@ def bench_setup(settings: Settings, tmp_path: Path) -> tuple[Settings, BenchOpti
 def test_bench_measures_every_stage_and_writes_the_report(bench_setup: tuple[Settings, BenchOptions], tmp_path: Path, no_network: object) -> None:
     settings, options = bench_setup
     embedder = HashEmbedder()
+    embedder.backend = "openvino-bf16"
+    reference = HashEmbedder()
+    reference.backend = "torch"
     out = tmp_path / "out"
     stages: list[str] = []
-    report = run_bench(settings, options, out, embedder=embedder,
+    report = run_bench(settings, options, out, embedder=embedder, reference=reference,
                        chat_model=ScriptedChatModel("Die Förderquote beträgt 50 Prozent [1]."), progress=stages.append)
 
     cold, unchanged, cached = report["ingest_cold"], report["ingest_unchanged"], report["ingest_from_cache"]
@@ -68,7 +71,13 @@ def test_bench_measures_every_stage_and_writes_the_report(bench_setup: tuple[Set
     assert report["retrieval_quality"]["questions"] == 3 and report["retrieval_quality"]["hit@5"] == 1.0
     baseline = report["langchain_baseline"]
     assert baseline["ingest"]["documents"] == 2 and baseline["questions"] == 3 and 0 <= baseline["hit@5"] <= 1
-    assert report["first_evidence"]["first_evidence_n"] == len(QUESTIONS)
+    assert report["first_evidence"]["first_evidence_n"] == report["first_evidence_repeated"]["first_evidence_n"] == len(QUESTIONS)
+    # The reference back end ingests the same chunks itself (no cache) and retrieves the same.
+    same = report["ingest_cold_reference"]
+    assert same["chunks_embedded"] == cold["chunks"] and same["chunks_cached"] == 0
+    assert reference.documents_embedded >= cold["chunks"] + baseline["ingest"]["chunks"]  # the baseline runs on it too
+    assert report["ratios"]["retrieval_same_as_reference_backend"] is True
+    assert report["ratios"]["ingest_speed_vs_reference_backend"] > 0
 
     llm = report["llm"]
     assert len(llm["ours"]["runs"]) == 2 and llm["ours"]["runs"][0]["completion_tokens"] == 6
@@ -78,6 +87,7 @@ def test_bench_measures_every_stage_and_writes_the_report(bench_setup: tuple[Set
 
     assert json.loads((out / "bench.json").read_text(encoding="utf-8"))["ratios"] == report["ratios"]
     markdown = (out / "bench.md").read_text(encoding="utf-8")
+    assert "| ours (hybrid), torch |" in markdown and "LangChain baseline, cold, torch" in markdown
     assert "| ×3 |" in markdown and "LangChain baseline" in markdown and "latency-vs-corpus.png" in markdown
     assert (out / "latency-vs-corpus.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert stages[0].startswith("model_load") and any(s.startswith("langchain_baseline") for s in stages)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..errors import ModelError
+from ..messages import Message
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..models import ResolvedModel
+    from .openvino_backend import Stamp
 
 #: Placeholder in a document prompt that marks where the title goes (EmbeddingGemma: "title: none | text: ").
 _TITLE_SLOT = "title: none"
@@ -29,6 +32,8 @@ class Embedder(Protocol):
 
     #: Stable identifier stored with the index, e.g. ``embeddinggemma-300m@cbf5a783`` (weights hash).
     name: str
+    #: What computes the vectors, e.g. ``torch`` or ``openvino-bf16`` (shown in reports, not stored).
+    backend: str
 
     @property
     def dimension(self) -> int:
@@ -98,6 +103,7 @@ class SentenceTransformerEmbedder:
         self.use_titles = use_titles
         #: Seconds the model took to load (None until loaded); reported by benchmarks.
         self.load_seconds: float | None = None
+        self.backend = "torch"
         self._model: Any = None
         self._lock = FairLock()
 
@@ -116,16 +122,10 @@ class SentenceTransformerEmbedder:
         if titles is not None and len(titles) != len(texts):
             raise ValueError(f"embed_documents got {len(titles)} titles for {len(texts)} texts")
         model = self._loaded()
-        document_prompt = model.prompts.get("document", "")
-        if self.use_titles and titles is not None and _TITLE_SLOT in document_prompt:
-            # Each text has its own title, so the prompt is written into the texts and the model's
-            # default document prompt is switched off with prompt="".
-            formatted = [
-                document_prompt.replace(_TITLE_SLOT, f"title: {_one_line(title) or 'none'}") + text
-                for title, text in zip(titles, texts)
-            ]
-            return self._encode(model.encode_document, formatted, prompt="")
-        return self._encode(model.encode_document, list(texts))
+        # Each text may have its own title, so the prompt is written into the texts and the model's
+        # default document prompt is switched off with prompt="".
+        formatted = document_inputs(model.prompts.get("document", ""), texts, titles, self.use_titles)
+        return self._encode(model.encode_document, formatted, prompt="")
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries with the model's query prompt (none for models without prompts)."""
@@ -169,7 +169,7 @@ class SentenceTransformerEmbedder:
             raise ModelError("model.st_missing", error=str(exc)) from None
         torch.set_num_threads(max(1, self.threads))
         if not self.progress:
-            _silence_transformers_progress()
+            silence_transformers_progress()
         try:
             model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
@@ -179,22 +179,64 @@ class SentenceTransformerEmbedder:
         return model
 
 
-def create_embedder(settings: Settings, progress: bool = False) -> SentenceTransformerEmbedder:
-    """Resolve the configured embedding model and wrap it (nothing is loaded yet)."""
+def create_embedder(settings: Settings, progress: bool = False) -> Embedder:
+    """Resolve the configured embedding model and wrap it for the configured back end (nothing is loaded yet).
+
+    ``embed_backend`` "auto" runs the model on OpenVINO when ``assistant setup`` exported it and the
+    export passed its check against PyTorch, and on PyTorch otherwise; "openvino" insists on it;
+    "torch" never uses it. See :mod:`assistant.indexing.openvino_backend`.
+    """
     from ..models import resolve_embedder
+    from .openvino_backend import usable_export
 
     resolved = resolve_embedder(settings)
-    return SentenceTransformerEmbedder(
-        resolved.path,
-        resolved.name,
-        batch_size=settings.embed_batch_size,
-        max_tokens=settings.embed_max_tokens,
-        threads=settings.n_threads,
-        progress=progress,
-    )
+    if settings.embed_backend != "torch":
+        export = usable_export(settings.cache_dir, resolved.name)
+        if export is not None:
+            return _on_openvino(resolved, settings, *export)
+        if settings.embed_backend == "openvino":
+            raise ModelError("model.openvino_not_ready", name=resolved.name)
+    return _on_torch(resolved, settings, progress)
 
 
-def _silence_transformers_progress() -> None:
+def prepare_backend(settings: Settings, say: Callable[[Message], None]) -> "Stamp | None":
+    """``assistant setup``'s step: export the configured embedder for OpenVINO and check it against PyTorch.
+
+    Returns the stamp (its ``precision`` is empty when no precision passed), or None when the back end
+    is set to "torch". Raises :class:`ModelError` when OpenVINO is missing or the export fails.
+    """
+    if settings.embed_backend == "torch":
+        return None
+    from ..models import resolve_embedder
+    from .openvino_backend import prepare_openvino
+
+    resolved = resolve_embedder(settings)
+    return prepare_openvino(resolved.path, resolved.name, settings.cache_dir, reference=_on_torch(resolved, settings),
+                            make_candidate=lambda ir, precision: _on_openvino(resolved, settings, ir, precision),
+                            min_cosine=settings.embed_check_cosine, say=say)
+
+
+def _on_torch(resolved: "ResolvedModel", settings: Settings, progress: bool = False) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(resolved.path, resolved.name, batch_size=settings.embed_batch_size,
+                                       max_tokens=settings.embed_max_tokens, threads=settings.n_threads, progress=progress)
+
+
+def _on_openvino(resolved: "ResolvedModel", settings: Settings, ir: Path, precision: str) -> Embedder:
+    from .openvino_backend import OpenVINOEmbedder, model_max_tokens
+
+    # The same token limit as sentence-transformers applies: the setting, or the model's own if lower.
+    return OpenVINOEmbedder(resolved.path, resolved.name, ir, precision, batch_size=settings.embed_batch_size,
+                            max_tokens=model_max_tokens(resolved.path, settings.embed_max_tokens), threads=settings.n_threads)
+
+
+def document_inputs(prompt: str, texts: Sequence[str], titles: Sequence[str] | None, use_titles: bool) -> list[str]:
+    """The model's input for each passage: the document prompt, with the passage's title in its slot."""
+    if not (use_titles and titles is not None and _TITLE_SLOT in prompt):
+        return [prompt + text for text in texts]
+    return [prompt.replace(_TITLE_SLOT, f"title: {_one_line(title) or 'none'}") + text for title, text in zip(titles, texts)]
+
+
+def silence_transformers_progress() -> None:
     # transformers 5 draws a "Loading weights" bar on every load, which clutters CLI output and logs.
     try:
         from transformers.utils import logging as transformers_logging
