@@ -65,6 +65,10 @@ class TurnResult:
     refused: bool | None = None
     max_queue_position: int = 0
     matches_sequential: bool | None = None
+    #: For a turn that matches neither sequential run: whether its answer is another session's (mixing)
+    #: and the three answers side by side, so the difference can be read.
+    is_other_sessions_answer: bool | None = None
+    mismatch: dict[str, Any] | None = None
     error: str = ""
 
 
@@ -234,6 +238,10 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
         for n, session_results in enumerate(results):
             for t, result in enumerate(session_results):
                 result.matches_sequential = keys[n][t] in (before[n][t], after[n][t])
+                if not result.matches_sequential:
+                    others = {key for m, turns in enumerate(before + after) if m % len(before) != n for key in turns}
+                    result.is_other_sessions_answer = keys[n][t] in others
+                    result.mismatch = {"concurrent": keys[n][t], "before": before[n][t], "after": after[n][t]}
                 scenario.turns.append(result)
         scenario.index_consistent = index_consistent(app)
         manifest = app.index.manifest
@@ -265,6 +273,7 @@ def summary(scenario: Scenario) -> dict[str, Any]:
                                  "sum": round(sum(alone), 2)}
     out["crashes"] = sum(t.status in ("crash", "error") for t in turns)
     out["not_matching_sequential"] = [f"s{t.session}/{t.question_id}" for t in turns if not t.matches_sequential]
+    out["another_sessions_answer"] = [f"s{t.session}/{t.question_id}" for t in turns if t.is_other_sessions_answer]
     out["longest_queue"] = scenario.longest_queue
     out["max_queue_position_seen"] = max((t.max_queue_position for t in turns), default=0)
     out["rss_before_mb"] = scenario.rss_before_mb
@@ -301,7 +310,7 @@ def markdown(scenario: Scenario, stats: dict[str, Any]) -> str:
     lines += [
         "",
         f"Wall time {stats['wall_s']:.1f} s; crashes {stats['crashes']}; answers differing from the sequential run: "
-        f"{stats['not_matching_sequential'] or 'none'}; longest LLM queue {stats['longest_queue']} "
+        f"{stats['not_matching_sequential'] or 'none'} (another session's answer: {stats['another_sessions_answer'] or 'none'}); longest LLM queue {stats['longest_queue']} "
         f"(highest position shown {stats['max_queue_position_seen']}); RSS before {stats['rss_before_mb']:.0f} MB, "
         f"peak (VmHWM{', reset before the run' if stats['peak_is_of_concurrent_run_only'] else ', whole process'}) "
         f"{stats['peak_rss_mb']:.0f} MB.",

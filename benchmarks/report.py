@@ -257,7 +257,7 @@ def concurrency_table(data: dict[str, Any]) -> str:
         f"time (threads {data['settings']['threads']}, LLM answers up to {data['settings']['llm_max_tokens']} tokens).",
         "",
         "| scenario | questions | first status p50 s | first content p50 / p95 s | total p50 / p95 s | same questions alone p50 / p95 s | "
-        "wall s | longest LLM queue | peak RSS MB | crashes | answers ≠ alone | upload | index consistent |",
+        "wall s | longest LLM queue | peak RSS MB | crashes | answers ≠ alone (of them another session's) | upload | index consistent |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for mode, scenario in data["scenarios"].items():
@@ -266,7 +266,7 @@ def concurrency_table(data: dict[str, Any]) -> str:
         lines.append(
             f"| {mode} | {s['turns']} | {s['first_status_s']['p50']:.2f} | {s['first_content_s']['p50']:.1f} / {s['first_content_s']['p95']:.1f} | "
             f"{s['total_s']['p50']:.1f} / {s['total_s']['p95']:.1f} | {s['sequential_total_s']['p50']:.1f} / {s['sequential_total_s']['p95']:.1f} | "
-            f"{s['wall_s']:.0f} | {s['longest_queue']} | {s['peak_rss_mb']:.0f} | {s['crashes']} | {len(s['not_matching_sequential'])} | "
+            f"{s['wall_s']:.0f} | {s['longest_queue']} | {s['peak_rss_mb']:.0f} | {s['crashes']} | {len(s['not_matching_sequential'])} ({len(s.get('another_sessions_answer', [])) if 'another_sessions_answer' in s else '?'}) | "
             f"{upload.get('chunks', '?')} chunks in {upload.get('seconds', '?')} s, searchable: {upload.get('searchable')} | {s['index_consistent']} |"
         )
     return "\n".join(lines) + "\n"
