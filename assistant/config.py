@@ -131,7 +131,7 @@ class Settings:
 
     #: Embedding model: a folder path or a model name. Empty: ``models/`` folder, then bundled EmbeddingGemma.
     embedder: str = ""
-    #: Documents embedded per forward pass (8 and 16 run alike on PyTorch; 8 is 4–12 % faster on OpenVINO,
+    #: Documents embedded per forward pass (8 and 16 run alike on PyTorch; 8 is about 7 % faster on OpenVINO,
     #: docs/BENCHMARKS.md).
     embed_batch_size: int = 8
     #: Max tokens the embedder reads per chunk (longer input is truncated by the model).

@@ -751,8 +751,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "--scales must contain 1 and name only positive multiples (got: {scales}).",
     },
     "bench.bad_counts": {
-        "de": "--repeat und --llm-runs müssen >= 1, --llm-max-tokens >= 2 sein.",
-        "en": "--repeat and --llm-runs must be >= 1, --llm-max-tokens >= 2.",
+        "de": "--repeat, --llm-runs und --reference-batch-size müssen >= 1, --llm-max-tokens >= 2 sein.",
+        "en": "--repeat, --llm-runs and --reference-batch-size must be >= 1, --llm-max-tokens >= 2.",
     },
     "bench.questions_missing": {
         "de": "Fragendatei {path} nicht gefunden (Format wie dev_qa.jsonl).",

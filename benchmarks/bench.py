@@ -81,7 +81,7 @@ class BenchOptions:
     def __post_init__(self) -> None:
         if not self.scales or 1 not in self.scales or min(self.scales) < 1:
             raise InputError("bench.bad_scales", scales=self.scales)
-        if self.repeat < 1 or self.llm_runs < 1 or self.llm_max_tokens < 2 or (self.reference_batch_size or 1) < 1:
+        if self.repeat < 1 or self.llm_runs < 1 or self.llm_max_tokens < 2 or (self.reference_batch_size is not None and self.reference_batch_size < 1):
             raise InputError("bench.bad_counts")
         if not self.questions.is_file():
             raise InputError("bench.questions_missing", path=self.questions)
@@ -204,8 +204,7 @@ def _reference_stages(recorder: _Recorder, settings: Settings, reference: "Embed
                     embedder=reference)
     with recorder.stage("ingest_cold_reference") as entry:
         entry.update(_ingest_figures(app.ingestor.ingest()))
-    with recorder.stage("retrieval_quality_reference") as entry:
-        entry.update(_ranking(items, lambda q: [h.chunk.text for h in app.retriever.search(q, 10)]))
+    _quality(recorder, app, items, "retrieval_quality_reference")
     app.index.close()
 
 
@@ -226,9 +225,9 @@ def _ingest_figures(report: Any) -> dict[str, Any]:
     }
 
 
-def _quality(recorder: _Recorder, app: App, items: Sequence[dict]) -> None:
+def _quality(recorder: _Recorder, app: App, items: Sequence[dict], stage: str = "retrieval_quality") -> None:
     """Retrieval hit@1/@5/MRR@10 of our pipeline on the QA file (the baseline reports the same)."""
-    with recorder.stage("retrieval_quality") as entry:
+    with recorder.stage(stage) as entry:
         entry.update(_ranking(items, lambda q: [h.chunk.text for h in app.retriever.search(q, 10)]))
 
 

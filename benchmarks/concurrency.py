@@ -239,7 +239,7 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
             for t, result in enumerate(session_results):
                 result.matches_sequential = keys[n][t] in (before[n][t], after[n][t])
                 if not result.matches_sequential:
-                    others = {key for m, turns in enumerate(before + after) if m % len(before) != n for key in turns}
+                    others = {key for run in (before, after) for m, turns in enumerate(run) if m != n for key in turns}
                     result.is_other_sessions_answer = keys[n][t] in others
                     result.mismatch = {"concurrent": keys[n][t], "before": before[n][t], "after": after[n][t]}
                 scenario.turns.append(result)

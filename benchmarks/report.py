@@ -36,9 +36,9 @@ COMMANDS = {
 
 VARIANT_CHOICE = """\
 Chosen: batches of 8 chunks sorted by length (ingest sorts the whole queue, the embedder each call), both
-cores in one inference stream. Batches of 4 and 8 and a token budget of 4,096 are within a few per
-cent of each other and ahead of 16; 32 is slower; unsorted batches pad much more; two streams of one
-thread each do not beat one stream of two."""
+cores in one inference stream. Batches of 4 and 8 are within a few per cent of each other and ahead of
+16 and of a token budget; 32 is slower; unsorted batches pad much more; two streams of one thread
+each do not beat one stream of two."""
 
 #: Rows of the retrieval tables that the comparison needs, by the start of their label.
 SINGLE = ("BM25 only", "dense only")
@@ -241,7 +241,8 @@ def variants_table(data: dict[str, Any]) -> str:
     m = data["machine"]
     lines = [
         f"{data['chunks']} random corpus chunks ({data['tokens_mean']} tokens on average, at most {data['tokens_max']}) "
-        f"embedded with `{data['embedder']}` on OpenVINO {data['precision']}; {m['cpu']}, {m['cores']} cores, {m['date']}.",
+        f"embedded with `{data['embedder']}` on OpenVINO {data['precision']}, the best of three passes per variant; "
+        f"{m['cpu']}, {m['cores']} cores, {m['date']}.",
         "",
         "| variant | seconds | chunks/s | chunks per CPU-second |",
         "|---|---|---|---|",

@@ -116,6 +116,8 @@ def test_options_are_validated(tmp_path: Path) -> None:
     (tmp_path / "q.jsonl").write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match="muss 1 enthalten"):
         BenchOptions(questions=tmp_path / "q.jsonl", scales=(2, 4))
+    with pytest.raises(InputError, match="--reference-batch-size"):
+        BenchOptions(questions=tmp_path / "q.jsonl", reference_batch_size=0)
 
 
 def test_data_defaults_to_the_shared_folder_next_to_home(tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ indexes and the embedding cache stay valid across back ends.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -41,8 +40,6 @@ import numpy as np
 from ..errors import ModelError
 from ..messages import Message
 from .embeddings import Embedder, FairLock, document_inputs, silence_transformers_progress
-
-log = logging.getLogger(__name__)
 
 #: Precisions tried at set-up, fastest first; the first that passes the check is used.
 PRECISIONS = ("bf16", "f32")
@@ -224,10 +221,10 @@ class OpenVINOEmbedder:
             order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
-                out[rows] = runtime.request.infer(_padded([ids[i] for i in rows], runtime.pad_id))[0]
+                out[rows] = runtime.request.infer(padded_inputs([ids[i] for i in rows], runtime.pad_id))[0]
             for row in np.flatnonzero(~np.isfinite(out).all(axis=1)):
                 # Never store a NaN vector: a row that broke in a padded batch is embedded alone.
-                out[row] = runtime.request.infer(_padded([ids[row]], runtime.pad_id))[0]
+                out[row] = runtime.request.infer(padded_inputs([ids[row]], runtime.pad_id))[0]
         if not np.isfinite(out).all():
             raise ModelError("model.embedding_not_finite", path=self.ir)
         return out
@@ -243,11 +240,10 @@ class OpenVINOEmbedder:
         start = time.perf_counter()
         try:
             import openvino as ov
-            from tokenizers import Tokenizer
         except ImportError as exc:
             raise ModelError("model.openvino_missing", error=str(exc)) from None
         try:
-            tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            tokenizer = load_tokenizer(self.path, self.max_tokens)
             compiled = ov.Core().compile_model(str(self.ir), "CPU", {
                 "INFERENCE_PRECISION_HINT": self.precision,
                 "INFERENCE_NUM_THREADS": max(1, self.threads),
@@ -255,16 +251,24 @@ class OpenVINOEmbedder:
             })
         except Exception as exc:  # noqa: BLE001 - tokenizers and OpenVINO raise plain Exception subclasses
             raise ModelError("model.openvino_load_failed", path=self.ir, error=str(exc)) from None
-        tokenizer.enable_truncation(self.max_tokens)
-        tokenizer.no_padding()
         dimension = int(compiled.output(0).get_partial_shape()[1].get_length())
         self.load_seconds = time.perf_counter() - start
         return Runtime(tokenizer, compiled.create_infer_request(), dimension, model_prompts(self.path),
-                       _pad_id(self.path, tokenizer))
+                       pad_id(self.path, tokenizer))
 
 
-def _padded(ids: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
-    """Right-padded ``input_ids`` and ``attention_mask``, as the model's fast tokenizer pads."""
+def load_tokenizer(path: Path, max_tokens: int) -> Any:
+    """The model's ``tokenizer.json`` as a ``tokenizers.Tokenizer`` that truncates at ``max_tokens`` and never pads."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def padded_inputs(ids: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
+    """The model's inputs for token id lists: right-padded ``input_ids`` and ``attention_mask``."""
     width = max(map(len, ids))
     input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(ids), width), dtype=np.int64)
@@ -274,7 +278,7 @@ def _padded(ids: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
     return {"input_ids": input_ids, "attention_mask": mask}
 
 
-def _pad_id(path: Path, tokenizer: Any) -> int:
+def pad_id(path: Path, tokenizer: Any) -> int:
     """The id of the model's padding token (masked out, so any id works; the model's own is kept)."""
     try:
         pad = json.loads((path / "tokenizer_config.json").read_text(encoding="utf-8")).get("pad_token")
@@ -464,7 +468,5 @@ def export_pipeline(model_path: Path, xml: Path) -> None:
         # fp16 weights on disk: half the size (0.6 GB for EmbeddingGemma) and 0.6 GB less memory in
         # bf16, same speed; cosine to the f32 file's vectors 0.9999995 in f32 (measured, AMD EPYC).
         ov.save_model(converted, str(xml), compress_to_fp16=True)
-    except ModelError:
-        raise
     except Exception as exc:  # noqa: BLE001 - tracing can fail in many ways; PyTorch stays usable
         raise ModelError("model.openvino_export_failed", path=model_path, error=f"{type(exc).__name__}: {exc}") from None
