@@ -15,6 +15,8 @@ from .indexing.embeddings import create_embedder
 from .errors import ModelError
 from .indexing.ingest import Ingestor
 from .answering.retrieval import Retriever
+from .answering.validity import ValidityNotes
+from .programmes.book import ProgrammeBook
 from .models import ResolvedModel, resolve_llm
 from .indexing.store import Index
 
@@ -59,6 +61,8 @@ class App:
     retriever: Retriever
     ingestor: Ingestor
     answerer: Answerer
+    #: The funding programmes of the index (profiles from ingest) and their status on ``settings.today``.
+    programmes: ProgrammeBook
     #: Which chat model answers in llm mode (None when none is available), for status displays.
     llm: "ResolvedModel | None"
 
@@ -118,8 +122,10 @@ def build_app(
         # Only an instruct model (one with a chat template) can write answers; a base model would
         # continue the prompt as a document and get facts wrong, so it is never the default voice.
         default_mode = "llm" if resolved is not None and resolved.has_chat_template else "extractive"
-    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache)
-    return App(settings, embedder, index, retriever, ingestor, answerer, resolved)
+    programmes = ProgrammeBook(index.records, settings.today_date)
+    notes = ValidityNotes(programmes, lambda ids: index.chunks(ids)[0])
+    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache, notes)
+    return App(settings, embedder, index, retriever, ingestor, answerer, programmes, resolved)
 
 
 def embedding_cache(settings: Settings, embedder: "Embedder") -> EmbeddingCache | None:

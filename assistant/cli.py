@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
 
+    programmes = sub.add_parser("programmes", help="Förderprogramme der Wissensbasis: Steckbriefe mit Gültigkeit und Belegen")
+    programmes.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe mit allen Belegstellen")
+
     ui = sub.add_parser("ui", help="Weboberfläche starten (Chat mit Quellen, Dokumente verwalten)")
     ui.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1, nur dieser Rechner)")
     ui.add_argument("--port", type=int, default=None, help="Port (Standard: erster freier ab 7860)")
@@ -266,6 +269,41 @@ def _documents(settings: Settings, args: argparse.Namespace, build_app: AppFacto
     return 0
 
 
+def _programmes(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
+    from .programmes.book import overview
+    from .programmes.dates import format_date
+    from .programmes.profiles import FIELD_LABELS, FIELDS
+
+    app = _app_with_index(settings, build_app, ingest_if_empty=True)
+    # Profiles are made at ingest: bring changed files (and an index of an older version) up to date first.
+    _ingest_with_progress(app, settings.language, quiet_when_unchanged=True)
+    language = settings.language
+    rows = overview(app.programmes, language)
+    today = app.programmes.today()
+    if args.json:
+        _print_json({"today": today.isoformat(), "programmes": [row.to_json() for row in rows]})
+        return 0
+    if not rows:
+        print(text("programme.none", language))
+        return 0
+    print(text("programme.cli_header", language, count=len(rows), date=format_date(today, language)))
+    for row in rows:
+        profile = row.profile
+        print(f"\n{profile.name} — {row.status_text}")
+        print(f"  {text('programme.field.source', language)}: {profile.source}")
+        for name in FIELDS:
+            field = profile.fields[name]
+            value = field.value or text("programme.not_stated", language)
+            pages = sorted({s.page for s in field.statements if s.page})
+            where = f" [{', '.join(text('answer.page', language, page=p).strip(' ,') for p in pages)}]" if pages else ""
+            print(f"  {FIELD_LABELS[name].render(language)}: {_shortened(value)}{where}")
+    return 0
+
+
+def _shortened(value: str, limit: int = 160) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
 def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .web.serving import is_loopback, pick_port, ui_credentials
 
@@ -287,6 +325,7 @@ def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> 
 
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, AppFactory], int]] = {
     "setup": _setup,
+    "programmes": _programmes,
     "ingest": _ingest,
     "search": _search,
     "ask": _ask,
@@ -318,12 +357,14 @@ def _app_with_index(settings: Settings, build_app: AppFactory, ingest_if_empty: 
     return app
 
 
-def _ingest_with_progress(app: Any, language: str) -> None:
+def _ingest_with_progress(app: Any, language: str, quiet_when_unchanged: bool = False) -> None:
     """Bring the index up to date with the corpus, with progress bars and a per-file report on stderr."""
     from .web.library import report_messages
 
     with _progress_bars(language, enabled=True) as progress:
         report = app.ingestor.ingest(progress=progress)
+    if quiet_when_unchanged and not (report.changed or report.failed):
+        return
     for line in report_messages(report, language):
         print(line, file=sys.stderr)
 

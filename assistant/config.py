@@ -8,6 +8,7 @@ builds and that have no defaults of their own. :func:`Settings.from_env` validat
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -216,6 +217,9 @@ class Settings:
     ui_password: str = field(default="", repr=False)
     #: Language of the CLI's messages and errors, and the UI's language at start: "de" or "en".
     language: str = "de"
+    #: The date validity and deadlines are checked against, YYYY-MM-DD. Empty: the computer's date. Set it
+    #: for "what if" planning ("is the guideline still open on 1 March 2027?") and for reproducible tests.
+    today: str = ""
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser()
@@ -248,6 +252,15 @@ class Settings:
             raise ConfigError("config.check_cosine", value=self.embed_check_cosine)
         if self.language not in LANGUAGES:
             raise ConfigError("config.language", value=self.language)
+        if self.today:
+            try:
+                dt.date.fromisoformat(self.today.strip())
+            except ValueError:
+                raise ConfigError("config.today", value=self.today) from None
+
+    def today_date(self) -> dt.date:
+        """The date validity is checked against: ``today`` or the computer's date (asked each time)."""
+        return dt.date.fromisoformat(self.today.strip()) if self.today else dt.date.today()
 
     @property
     def n_threads(self) -> int:

@@ -67,6 +67,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "ASSISTANT_LANGUAGE muss 'de' oder 'en' sein (erhalten: {value!r}).",
         "en": "ASSISTANT_LANGUAGE must be 'de' or 'en' (got {value!r}).",
     },
+    "config.today": {
+        "de": "ASSISTANT_TODAY muss ein Datum im Format JJJJ-MM-TT sein, z. B. 2026-11-28 (erhalten: {value!r}).",
+        "en": "ASSISTANT_TODAY must be a date written YYYY-MM-DD, e.g. 2026-11-28 (got {value!r}).",
+    },
     "config.not_bool": {
         "de": "{variable}={value!r} muss 1 oder 0 sein (true/false, on/off).",
         "en": "{variable}={value!r} must be 1 or 0 (true/false, on/off).",
@@ -793,6 +797,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.tab.chat": {"de": "Chat", "en": "Chat"},
     "ui.tab.documents": {"de": "Dokumente", "en": "Documents"},
     "ui.tab.status": {"de": "Einstellungen und Status", "en": "Settings and status"},
+    "ui.tab.programmes": {"de": "Förderprogramme", "en": "Funding programmes"},
+    "ui.programmes.intro": {
+        "de": "Steckbriefe der Förderprogramme in der Wissensbasis, beim Indexieren aus den Dokumenten gelesen. "
+        "Jeder Wert verlinkt auf die Textstelle, aus der er stammt; „nicht angegeben“ heißt: im Dokument nicht gefunden. "
+        "Gültigkeit geprüft am {date}.",
+        "en": "Profiles of the funding programmes in the knowledge base, read from the documents at indexing. "
+        "Every value links to the passage it comes from; “not stated” means: not found in the document. "
+        "Validity checked on {date}.",
+    },
+    "ui.programmes.status_filter": {"de": "Status", "en": "Status"},
+    "ui.programmes.status.all": {"de": "alle", "en": "all"},
+    "ui.programmes.status.open": {"de": "offen", "en": "open"},
+    "ui.programmes.status.expired": {"de": "abgelaufen", "en": "expired"},
+    "ui.programmes.status.unknown": {"de": "ohne Angabe", "en": "not stated"},
+    "ui.programmes.applicant_filter": {"de": "Antragsberechtigt enthält", "en": "Who may apply contains"},
+    "ui.programmes.applicant_placeholder": {"de": "z. B. juristische Personen, Kommunen", "en": "e.g. juristische Personen, Kommunen"},
+    "ui.programmes.min_amount": {"de": "Höchstbetrag mindestens (EUR)", "en": "Maximum amount at least (EUR)"},
+    "ui.programmes.table": {"de": "Programme (Spaltenkopf klicken zum Sortieren)", "en": "Programmes (click a column header to sort)"},
+    "ui.programmes.compare": {"de": "Vergleichen (2–4 Programme wählen)", "en": "Compare (choose 2–4 programmes)"},
+    "ui.programmes.compare_hint": {
+        "de": "Zwei bis {count} Programme wählen, um sie mit allen Feldern und Belegstellen nebeneinander zu sehen.",
+        "en": "Choose two to {count} programmes to see them side by side with every field and its passage.",
+    },
+    "ui.programmes.checked_on": {"de": "Gültigkeit geprüft am {date}", "en": "Validity checked on {date}"},
     "ui.chat_label": {"de": "Gespräch", "en": "Conversation"},
     "ui.chat_placeholder": {
         "de": "Stellen Sie eine Frage, z. B.: „Wer ist nach der Förderrichtlinie KI für das Gemeinwohl "
@@ -997,6 +1025,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- document pages and serving (web/serving.py) ---------------------------------------------------
     "page.not_found": {"de": "Dokument nicht gefunden", "en": "Document not found"},
+    "programme.status.open": {"de": "gilt bis {date}", "en": "in force until {date}"},
+    "programme.status.expired": {"de": "abgelaufen seit {date}", "en": "expired on {date}"},
+    "programme.status.not_yet": {"de": "tritt am {date} in Kraft", "en": "in force from {date}"},
+    "programme.status.unknown": {"de": "unbefristet / nicht angegeben", "en": "no end date / not stated"},
+    "programme.not_stated": {"de": "nicht angegeben", "en": "not stated"},
+    "programme.field.name": {"de": "Programm", "en": "Programme"},
+    "programme.field.status": {"de": "Gültigkeit", "en": "Validity"},
+    "programme.field.funder": {"de": "Fördergeber", "en": "Funder"},
+    "programme.field.applicants": {"de": "Antragsberechtigt", "en": "Who may apply"},
+    "programme.field.excluded": {"de": "Ausgeschlossen", "en": "Excluded"},
+    "programme.field.purpose": {"de": "Gegenstand", "en": "What is funded"},
+    "programme.field.funding_type": {"de": "Förderart", "en": "Type"},
+    "programme.field.max_amount": {"de": "Höchstbetrag", "en": "Maximum amount"},
+    "programme.field.funding_rate": {"de": "Förderquote", "en": "Funding rate"},
+    "programme.field.duration": {"de": "Laufzeit", "en": "Duration"},
+    "programme.field.procedure": {"de": "Verfahren", "en": "Procedure"},
+    "programme.field.deadlines": {"de": "Fristen", "en": "Deadlines"},
+    "programme.field.validity": {"de": "Geltungsdauer (Beleg)", "en": "Validity (passage)"},
+    "programme.field.contact": {"de": "Kontakt", "en": "Contact"},
+    "programme.field.source": {"de": "Dokument", "en": "Document"},
+    "programme.none": {
+        "de": "Die Wissensbasis enthält keine Förderprogramme (erkannt werden Förderrichtlinien und Förderdatenbank-Einträge; "
+        "eine Markdown-Datei lässt sich mit „kind: programme“ im Kopf als Programm kennzeichnen).",
+        "en": "The knowledge base holds no funding programmes (funding guidelines and Förderdatenbank entries are detected; "
+        "a Markdown file can be marked with “kind: programme” in its front matter).",
+    },
+    "programme.cli_header": {
+        "de": "{count} Förderprogramme in der Wissensbasis (Gültigkeit geprüft am {date}):",
+        "en": "{count} funding programmes in the knowledge base (validity checked on {date}):",
+    },
+    "validity.expired": {
+        "de": "Achtung: „{name}“ ist seit dem {date} außer Kraft (Stand {today}).",
+        "en": "Warning: “{name}” has not been in force since {date} (as of {today}).",
+    },
+    "validity.not_yet": {
+        "de": "Hinweis: „{name}“ tritt erst am {date} in Kraft (Stand {today}).",
+        "en": "Note: “{name}” only comes into force on {date} (as of {today}).",
+    },
+    "validity.open": {
+        "de": "Stand {today}: „{name}“ gilt bis zum {date}.",
+        "en": "As of {today}: “{name}” is in force until {date}.",
+    },
+    "validity.deadline_passed": {
+        "de": "Achtung: Die Frist für „{name}“ ist am {date} abgelaufen.",
+        "en": "Warning: the deadline for “{name}” passed on {date}.",
+    },
     "page.not_indexed": {
         "de": "{source} ist nicht (mehr) in der Wissensbasis indexiert.",
         "en": "{source} is not indexed in the knowledge base (any more).",

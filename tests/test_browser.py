@@ -68,13 +68,22 @@ def _corpus(folder: Path) -> None:
         [
             ["# Förderrichtlinie KI für das Gemeinwohl", "", "## 1 Zuwendungszweck", "Der Bund fördert Projekte, die KI für das Gemeinwohl einsetzen."],
             ["## 3 Zuwendungsempfänger", "Antragsberechtigt sind gemeinnützige Organisationen und Hochschulen.", "Natürliche Personen sind nicht antragsberechtigt."],
-            ["## 5 Verfahren", "Anträge sind bis zum 30. Juni beim Projektträger einzureichen."],
+            ["## 5 Verfahren", "Anträge sind bis zum 30. Juni beim Projektträger einzureichen.", "",
+             "## 7 Geltungsdauer", "Diese Förderrichtlinie tritt am 1. Januar 2022 in Kraft und ist befristet bis zum 31. Dezember 2025."],
         ],
         title="Förderrichtlinie KI für das Gemeinwohl",
     )
     (folder / "datenschutz.md").write_text(
         "# Datenschutz in Projekten\n\nPersonenbezogene Daten dürfen nur mit einer Rechtsgrundlage verarbeitet werden. "
         "Eine Datenschutz-Folgenabschätzung ist bei hohem Risiko Pflicht.\n",
+        encoding="utf-8",
+    )
+    (folder / "ehrenamt.md").write_text(
+        "---\ntitle: Förderprogramm: Ehrenamt digital (Land)\n---\n\n# Ehrenamt digital\n\n"
+        "Gefördert werden Vereine, die digitale Werkzeuge für das Ehrenamt einführen.\n\n"
+        "Antragsberechtigt sind gemeinnützige Vereine.\n\n"
+        "Die Förderung beträgt maximal 5.000 Euro je Verein als Zuschuss.\n\n"
+        "Das Programm ist befristet bis zum 31. Dezember 2027.\n",
         encoding="utf-8",
     )
     (folder / "notiz.txt").write_text(
@@ -100,7 +109,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, App]
     home = tmp_path_factory.mktemp("ui")
     (home / "corpus").mkdir()
     _corpus(home / "corpus")
-    settings = Settings(home=home, cache_dir=home / "cache", min_evidence=0.15)
+    settings = Settings(home=home, cache_dir=home / "cache", min_evidence=0.15, today="2026-11-28")
     app = build_app(settings, embedder=HashEmbedder(dimension=4096), chat_model=SourceEchoChatModel())
     app.ingestor.ingest()
     port = _free_port()
@@ -182,7 +191,9 @@ def test_question_streams_a_cited_answer_whose_source_opens_at_the_page(context:
     _shot(page, "03-answer-with-sources")
 
     # The [1] in the answer leads to its source entry (keyboard: focus the link, press Enter).
-    answer.locator("a.cite").first.focus()
+    # Issue 14: the guideline expired before ASSISTANT_TODAY, so the answer opens with that, cited.
+    assert "Achtung: „Förderrichtlinie KI für das Gemeinwohl“ ist seit dem 31.12.2025 außer Kraft" in answer.inner_text()
+    answer.locator(f'a.cite[href="#{entry.get_attribute("id")}"]').first.focus()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == entry.get_attribute("id")
 
@@ -309,6 +320,43 @@ def test_upload_answer_delete_and_language(context: Any, served: tuple[str, App]
     assert page.get_by_role("button", name="Send").is_visible() or page.get_by_role("tab", name="Chat").is_visible()
     assert "Embedding model" in page.locator("#status").inner_text()
     _shot(page, "10-english")
+
+
+def test_programmes_table_filter_compare_and_passage_link(context: Any, served: tuple[str, App]) -> None:
+    """Issue 14: the funding programmes with their validity on ASSISTANT_TODAY, each value linked to its passage."""
+    url, _ = served
+    page = _open(context, url)
+    page.get_by_role("tab", name="Förderprogramme").click()
+    table = page.locator("#programmes")
+    table.locator("a:visible", has_text="abgelaufen seit 31.12.2025").first.wait_for()
+    assert "gilt bis 31.12.2027" in table.inner_text() and "5.000 EUR" in table.inner_text()
+    assert "28.11.2026" in page.locator("#programmes-intro").inner_text()
+    _shot(page, "11-programmes")
+
+    page.get_by_label("Status").click()
+    page.get_by_role("option", name="offen").click()
+    page.wait_for_function("!document.querySelector('#programmes').innerText.includes('abgelaufen seit')")
+    assert "Ehrenamt digital" in table.inner_text()
+    page.get_by_label("Status").click()
+    page.get_by_role("option", name="alle").click()
+    table.locator("a:visible", has_text="abgelaufen seit 31.12.2025").first.wait_for()
+
+    compare = page.get_by_label("Vergleichen (2–4 Programme wählen)")
+    for name in ("Ehrenamt digital", "Förderrichtlinie KI für das Gemeinwohl"):
+        compare.click()
+        page.get_by_role("option", name=name).click()
+    comparison = page.locator("#programme-comparison table.compare")
+    comparison.wait_for()
+    assert "Diese Förderrichtlinie tritt am 1. Januar 2022 in Kraft" in comparison.inner_text()
+    assert "nicht angegeben" in comparison.inner_text()
+    _shot(page, "12-programmes-compared")
+
+    with context.expect_page() as opened:
+        table.locator("a:visible", has_text="5.000 EUR").first.click()
+    passage = opened.value
+    passage.wait_for_load_state()
+    assert "maximal 5.000 Euro" in passage.locator("mark").inner_text()
+    passage.close()
 
 
 def test_the_ui_serves_and_answers_while_the_corpus_is_indexed(browser: Any, tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..indexing.embeddings import Embedder
     from .llm import ChatModel, GenerationStats
     from .retrieval import Retriever
+    from .validity import Alert, ValidityNotes
 
 Mode = Literal["extractive", "llm"]
 
@@ -79,6 +80,8 @@ class Answer:
     unverified_sentences: int = 0
     #: Written answers: claims, verified claims, and how often the model's own markers were right.
     attribution: dict[str, int] = field(default_factory=dict)
+    #: Validity lines that open the answer (an expired guideline, a passed deadline), see answering/validity.py.
+    alerts: list["Alert"] = field(default_factory=list)
 
     def to_json(self, question_id: str | None = None) -> dict[str, Any]:
         """The evaluation contract's answer object."""
@@ -92,6 +95,7 @@ class Answer:
             "notice": self.notice,
             "unverified_sentences": self.unverified_sentences,
             "attribution": self.attribution,
+            "alerts": [a.to_json() for a in self.alerts],
             "citations": [
                 {"n": c.n, "source": c.source, "title": c.title, "page": c.page, "section": c.section,
                  "text": c.text, "quotes": list(c.quotes)}
@@ -185,8 +189,11 @@ class Answerer:
         default_mode: Mode,
         params: AnswerParams,
         cache: "EmbeddingCache | None" = None,
+        notes: "ValidityNotes | None" = None,
     ) -> None:
         self.retriever = retriever
+        #: Adds "expired since …" lines to answers that rest on a guideline no longer in force.
+        self.notes = notes
         self.embedder = embedder
         #: Sentence vectors of retrieved chunks recur across questions: kept with the chunk vectors.
         self._cache = cache
@@ -254,7 +261,7 @@ class Answerer:
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
                 answer, evidence = self._refusal(question, hits, language, kind=kind), None
             else:
-                answer = self._extractive(question, hits, chosen, language)
+                answer = self._dated(self._extractive(question, hits, chosen, language))
                 if self.default_mode == "extractive":
                     answer.notice = text("answer.extractive_notice", language)
         elapsed = round(time.perf_counter() - started, 4)
@@ -320,7 +327,7 @@ class Answerer:
     ) -> Answer:
         """The answer shown for ``generated``, the model's text for ``fitted``: attributed, a refusal, or the
         fallback, with its timings counted from the question (``asked``: when generation was requested)."""
-        answer = self._attributed(generated, grounding, excerpts[: fitted.kept_source_count], fitted)
+        answer = self._dated(self._attributed(generated, grounding, excerpts[: fitted.kept_source_count], fitted))
         answer.timings = dict(
             grounding.answer.timings,
             first_token_s=None if stats.first_token_s is None else round(asked - grounding.started + stats.first_token_s, 4),
@@ -347,6 +354,9 @@ class Answerer:
         )
 
     # -- answers ------------------------------------------------------------------------------
+
+    def _dated(self, answer: Answer) -> Answer:
+        return self.notes.apply(answer) if self.notes is not None else answer
 
     def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = (),
                  kind: str | None = None) -> Answer:
@@ -398,7 +408,8 @@ class Answerer:
         if verified.supported_count == 0:
             fallback = grounding.answer
             return Answer(grounding.question, fallback.text, False, "extractive", language, fallback.citations,
-                          grounding.hits, notice=text("answer.fallback_notice", language), attribution=stats)
+                          grounding.hits, notice=text("answer.fallback_notice", language), attribution=stats,
+                          alerts=fallback.alerts)
         body, citations = self._with_uncovered_evidence(verified.text, self._citations(verified, excerpts), grounding)
         return Answer(
             grounding.question, body, False, "llm", language, citations,

@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from ..config import IngestParams
 from ..loaders import SUPPORTED_SUFFIXES, load_document
 from ..errors import AssistantError, DocumentError, InputError
 from ..messages import Message
+from ..programmes.profiles import extract_profile, is_programme
 from .embedding_cache import embed_documents_cached
 from .store import DocumentRecord, Index
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 #: Bump when loaders or the chunker change what they produce: every document is then re-processed
 #: on the next ingest (chunks whose text did not change keep their stored embeddings).
-PIPELINE_VERSION = 4  # 4: PDF card tables as one row each (issue 12)
+PIPELINE_VERSION = 5  # 4: PDF card tables as one row each (issue 12); 5: programme profiles (issue 14)
 
 #: Files in a corpus folder that describe the corpus rather than belong to it.
 IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})
@@ -94,6 +95,7 @@ class _Pending:
     kind: str
     pages: int | None
     is_new: bool
+    programme: dict[str, Any] | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -299,8 +301,9 @@ class Ingestor:
                 )
                 continue
             by_hash[sha] = (source, file)
+            profile = extract_profile(source, document.title, chunks).to_json() if is_programme(document) else None
             pending.append(
-                _Pending(source, file, sha, chunks, document.title, document.kind, document.pages, record is None)
+                _Pending(source, file, sha, chunks, document.title, document.kind, document.pages, record is None, profile)
             )
             report.pages += document.pages or 0
         if progress:
@@ -360,6 +363,7 @@ class Ingestor:
             chunk_ids=[c.id for c in item.chunks],
             indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             pipeline=self.pipeline,
+            programme=item.programme,
         ))
         (report.added if item.is_new else report.updated).append(item.source)
 

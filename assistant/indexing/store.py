@@ -61,6 +61,9 @@ class DocumentRecord:
     indexed_at: str  # ISO 8601, UTC
     #: Loader/chunker version and chunk sizes it was processed with; a change re-processes the file.
     pipeline: str = ""
+    #: For a funding programme: its profile (:meth:`assistant.programmes.profiles.Profile.to_json`), extracted
+    #: with the chunks of this version of the file, so it is replaced, kept and removed with the record.
+    programme: dict[str, Any] | None = None
 
 
 @dataclass

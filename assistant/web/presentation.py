@@ -241,9 +241,9 @@ def _citation_item(citation: Citation, number: int, retrieved: Sequence["Hit"], 
         main_label = text("ui.open_pdf", language, page=citation.page)
     else:
         main_url, main_label = passage_url, text("ui.open_passage", language)
-    links = [_link(main_url, main_label, language, cls="open-source")]
+    links = [new_window_link(main_url, main_label, language, cls="open-source")]
     if main_url != passage_url:
-        links.append(_link(passage_url, text("ui.open_passage", language), language, cls="open-passage"))
+        links.append(new_window_link(passage_url, text("ui.open_passage", language), language, cls="open-passage"))
     return (
         f'<li id="{anchor_id(number, citation.n)}" class="source" tabindex="-1">'
         f'<p class="source-head"><span class="num">[{citation.n}]</span> <strong>{escape_html(citation.title)}</strong></p>'
@@ -265,7 +265,7 @@ def _hit_item(hit: "Hit", language: str) -> str:
     return (
         f'<li class="hit"><strong>{escape_html(chunk.title)}</strong> '
         f'<span class="source-meta">{_meta(chunk.page, chunk.section, chunk.source, language)}</span>'
-        f'<br><span class="snippet">{escape_html(snippet)}</span><br>{_link(url, label, language, cls="open-source")}</li>'
+        f'<br><span class="snippet">{escape_html(snippet)}</span><br>{new_window_link(url, label, language, cls="open-source")}</li>'
     )
 
 
@@ -279,7 +279,8 @@ def _meta(page: int | None, section: str, source: str, language: str) -> str:
     return " · ".join(parts)
 
 
-def _link(url: str, label: str, language: str, cls: str) -> str:
+def new_window_link(url: str, label: str, language: str, cls: str) -> str:
+    """A link that opens in a new window, announced to screen readers."""
     # The URL is built by document_url from a quoted source name; escaping keeps "&" valid in HTML.
     return (
         f'<a class="{cls}" href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'

@@ -28,6 +28,8 @@ from ..errors import AssistantError, ConfigError
 from ..indexing.background import BackgroundIngest, IngestStatus
 from ..indexing.ingest import ProgressCallback, stage_label
 from ..messages import text
+from ..programmes.book import overview
+from ..programmes.dates import format_date
 from .library import delete_document, reindex, report_messages, upload_documents
 from .presentation import (
     LANGUAGES,
@@ -39,6 +41,15 @@ from .presentation import (
     indexing_html,
     sources_html,
     status_html,
+)
+from .programmes import (
+    MAX_COMPARED,
+    Filters,
+    compare_choices,
+    comparison_html,
+    programme_headers,
+    programme_rows,
+    status_choices,
 )
 from .serving import BasicAuthMiddleware, document_router
 
@@ -52,6 +63,7 @@ if TYPE_CHECKING:
     from ..indexing.ingest import Ingestor
     from ..indexing.store import DocumentRecord, Index
     from ..models import ResolvedModel
+    from ..programmes.book import ProgrammeBook
 
 #: What a callback returns: new values or updates for some components, keyed by component (the rest stay).
 Updates = dict[Any, Any]
@@ -87,6 +99,11 @@ a.cite:hover, a.cite:focus { text-decoration: underline; }
 .indexing { border-left: 5px solid #2563eb; background: rgba(96, 165, 250, .12); padding: .5em .9em; border-radius: 6px; }
 .indexing.failed { border-left-color: #b91c1c; background: rgba(248, 113, 113, .15); }
 .indexing.done { border-left-color: #15803d; background: rgba(74, 222, 128, .12); }
+table.compare { border-collapse: collapse; width: 100%; } table.compare caption { text-align: left; opacity: .8; }
+table.compare th, table.compare td { text-align: left; vertical-align: top; padding: .4em .8em .4em 0; border-top: 1px solid rgba(127, 127, 127, .3); }
+table.compare blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid #9ca3af; font-size: .9em; white-space: pre-line; }
+table.compare .where { font-size: .85em; } .status-expired { color: #b91c1c; } .status-open { color: #15803d; }
+.not-stated { opacity: .7; font-style: italic; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 """
 
@@ -121,6 +138,7 @@ class View:
     chat_tab: gr.Tab
     documents_tab: gr.Tab
     status_tab: gr.Tab
+    programmes_tab: gr.Tab
     chatbot: gr.Chatbot
     question: gr.Textbox
     send: gr.Button
@@ -138,6 +156,13 @@ class View:
     reindex: gr.Button
     refresh: gr.Button
     status: gr.HTML
+    programmes_intro: gr.Markdown
+    programme_status: gr.Dropdown
+    programme_applicant: gr.Textbox
+    programme_amount: gr.Number
+    programme_table: gr.Dataframe
+    programme_compare: gr.Dropdown
+    programme_comparison: gr.HTML
     session: gr.State
 
 
@@ -157,10 +182,12 @@ class ChatUI:
         *,
         embedder_name: str,
         llm: "ResolvedModel | None",
+        programmes: "ProgrammeBook",
         language: str = "de",
         background: BackgroundIngest | None = None,
     ) -> None:
         self.answerer = answerer
+        self.programmes = programmes
         self.ingestor = ingestor
         self.index = index
         self.settings = settings
@@ -177,7 +204,7 @@ class ChatUI:
         """The UI wired to the parts of an assembled app (and to the start-up indexing run, if any)."""
         return cls(
             app.answerer, app.ingestor, app.index, app.settings,
-            embedder_name=app.embedder.name, llm=app.llm, language=language, background=background,
+            embedder_name=app.embedder.name, llm=app.llm, programmes=app.programmes, language=language, background=background,
         )
 
     @property
@@ -244,12 +271,30 @@ class ChatUI:
                     with gr.Row():
                         reindex_button = gr.Button(text("ui.reindex", code), elem_id="reindex")
                         refresh = gr.Button(text("ui.refresh", code), elem_id="refresh")
+                with gr.Tab(text("ui.tab.programmes", code), id="programmes") as programmes_tab:
+                    rows = overview(self.programmes, code)
+                    programmes_intro = gr.Markdown(self._programmes_intro(code), elem_id="programmes-intro")
+                    with gr.Row(equal_height=True):
+                        programme_status = gr.Dropdown(status_choices(code), value="all", label=text("ui.programmes.status_filter", code),
+                                                       elem_id="programme-status", scale=1)
+                        programme_applicant = gr.Textbox(label=text("ui.programmes.applicant_filter", code), elem_id="programme-applicant",
+                                                         placeholder=text("ui.programmes.applicant_placeholder", code), scale=2)
+                        programme_amount = gr.Number(label=text("ui.programmes.min_amount", code), value=None, minimum=0,
+                                                     elem_id="programme-amount", scale=1)
+                    programme_table = gr.Dataframe(
+                        value=programme_rows(rows, Filters(), code), headers=programme_headers(code), datatype="markdown",
+                        label=text("ui.programmes.table", code), interactive=False, wrap=True, elem_id="programmes", max_height=520,
+                    )
+                    programme_compare = gr.Dropdown(compare_choices(rows), value=[], multiselect=True, max_choices=MAX_COMPARED,
+                                                    label=text("ui.programmes.compare", code), elem_id="programme-compare")
+                    programme_comparison = gr.HTML(self._comparison([], code), elem_id="programme-comparison", js_on_load=None)
                 with gr.Tab(text("ui.tab.status", code), id="status") as status_tab:
                     status = gr.HTML(self._status_html(records, self.language), elem_id="status", js_on_load=None)
             self._view = View(
-                heading, language, indexing, indexing_timer, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
-                query_accordion, query, sources, upload, library_status, table, choice, delete, reindex_button, refresh,
-                status, session,
+                heading, language, indexing, indexing_timer, chat_tab, documents_tab, status_tab, programmes_tab, chatbot, question, send,
+                stop, new, mode, query_accordion, query, sources, upload, library_status, table, choice, delete, reindex_button, refresh,
+                status, programmes_intro, programme_status, programme_applicant, programme_amount, programme_table,
+                programme_compare, programme_comparison, session,
             )
 
             # The callbacks return {component: update}: these lists only declare what each may update.
@@ -276,12 +321,20 @@ class ChatUI:
             reindex_button.click(self.reindex, inputs=[language], outputs=library_outputs, concurrency_limit=1, concurrency_id="ingest", **private)
             refresh.click(self.refresh, inputs=[language], outputs=[table, choice, status], queue=False, **private)
             blocks.load(self.refresh, inputs=[language], outputs=[table, choice, status], queue=False, **private)
+            filters = [programme_status, programme_applicant, programme_amount, language]
+            gr.on([programme_status.change, programme_applicant.submit, programme_applicant.blur, programme_amount.change, programmes_tab.select],
+                  self.filter_programmes, inputs=filters, outputs=[programmes_intro, programme_table, programme_compare],
+                  queue=False, show_progress="hidden", **private)
+            programme_compare.change(self.compare_programmes, inputs=[programme_compare, language], outputs=[programme_comparison],
+                                     queue=False, show_progress="hidden", **private)
             indexing_timer.tick(self.indexing_tick, inputs=[language], outputs=[indexing, indexing_timer, table, choice, status],
                                 queue=False, show_progress="hidden", **private)
 
             relabelled = [
-                heading, language, indexing, chat_tab, documents_tab, status_tab, chatbot, question, send, stop, new, mode,
-                query_accordion, query, upload, table, choice, delete, reindex_button, refresh, sources, status, session,
+                heading, language, indexing, chat_tab, documents_tab, status_tab, programmes_tab, chatbot, question, send, stop, new, mode,
+                query_accordion, query, upload, table, choice, delete, reindex_button, refresh, sources, status,
+                programmes_intro, programme_status, programme_applicant, programme_amount, programme_table, programme_compare,
+                programme_comparison, session,
             ]
             language.change(
                 self.switch_language, inputs=[language, session], outputs=relabelled, queue=False,
@@ -431,6 +484,30 @@ class ChatUI:
 
         return update
 
+    # -- programmes ----------------------------------------------------------------------------------
+
+    def _programmes_intro(self, code: str) -> str:
+        return text("ui.programmes.intro", code, date=format_date(self.programmes.today(), code))
+
+    def _comparison(self, chosen: list[str], code: str) -> str:
+        return comparison_html(overview(self.programmes, code), chosen, code, format_date(self.programmes.today(), code))
+
+    def filter_programmes(self, status: str, applicant: str, min_amount: float | None, language_label: str) -> Updates:
+        """The overview as filtered (read fresh: an upload or re-index may have added a programme)."""
+        code = LANGUAGES.get(language_label, "de")
+        rows = overview(self.programmes, code)
+        filters = Filters(status or "all", applicant or "", float(min_amount) if min_amount else None)
+        v = self.view
+        return {
+            v.programmes_intro: self._programmes_intro(code),
+            v.programme_table: gr.Dataframe(value=programme_rows(rows, filters, code), headers=programme_headers(code)),
+            v.programme_compare: gr.Dropdown(choices=compare_choices(rows)),
+        }
+
+    def compare_programmes(self, chosen: list[str] | None, language_label: str) -> Updates:
+        """The chosen programmes side by side with every field and its passage."""
+        return {self.view.programme_comparison: self._comparison(list(chosen or []), LANGUAGES.get(language_label, "de"))}
+
     # -- language ------------------------------------------------------------------------------------
 
     def switch_language(self, language_label: str, session: Session) -> Updates:
@@ -446,6 +523,7 @@ class ChatUI:
             v.chat_tab: gr.Tab(label=text("ui.tab.chat", code)),
             v.documents_tab: gr.Tab(label=text("ui.tab.documents", code)),
             v.status_tab: gr.Tab(label=text("ui.tab.status", code)),
+            v.programmes_tab: gr.Tab(label=text("ui.tab.programmes", code)),
             v.chatbot: gr.Chatbot(value=chat_messages(session), label=text("ui.chat_label", code), placeholder=text("ui.chat_placeholder", code)),
             v.question: gr.Textbox(label=text("ui.question", code), placeholder=text("ui.question_placeholder", code)),
             v.send: gr.Button(text("ui.send", code)),
@@ -462,6 +540,16 @@ class ChatUI:
             v.refresh: gr.Button(text("ui.refresh", code)),
             v.sources: sources_html(session),
             v.status: self._status_html(records, code),
+            v.programmes_intro: self._programmes_intro(code),
+            # The filters start over: the overview is rendered anew in the other language.
+            v.programme_status: gr.Dropdown(choices=status_choices(code), value="all", label=text("ui.programmes.status_filter", code)),
+            v.programme_applicant: gr.Textbox(value="", label=text("ui.programmes.applicant_filter", code),
+                                              placeholder=text("ui.programmes.applicant_placeholder", code)),
+            v.programme_amount: gr.Number(value=None, label=text("ui.programmes.min_amount", code)),
+            v.programme_table: gr.Dataframe(value=programme_rows(overview(self.programmes, code), Filters(), code),
+                                            headers=programme_headers(code), label=text("ui.programmes.table", code)),
+            v.programme_compare: gr.Dropdown(value=[], multiselect=True, label=text("ui.programmes.compare", code)),
+            v.programme_comparison: self._comparison([], code),
             v.session: session,
         }
 

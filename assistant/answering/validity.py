@@ -1,0 +1,145 @@
+"""Date-aware answers: an answer that rests on an expired guideline says so, with the cited date.
+
+After an answer is made (either mode), the programmes it cites are looked up in the
+:class:`~assistant.programmes.book.ProgrammeBook`. When one is no longer in force on today's date (or
+not yet), or a deadline it states has passed, a line opens the answer — "Achtung: … ist seit dem
+31.12.2025 außer Kraft. [n]" — citing the passage that states the date. A question about validity
+("Kann ich noch …?", "Bis wann …?", "Ist … noch offen?") gets that line also for a programme that
+is open, and also when the passage with the date is not among the cited ones: the programme is then
+the best-ranked funding document among the hits (or another document on the same programme,
+e.g. the guideline behind a Förderdatenbank entry).
+
+The line is made from the profile's statement, which is a verbatim passage of the cited chunk, so
+it is verified by construction: the date it names is the date the passage states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from ..messages import Message, text
+from ..programmes.dates import find_dates, format_date
+from ..programmes.profiles import Profile, Statement
+
+if TYPE_CHECKING:
+    from ..indexing.chunking import Chunk
+    from ..programmes.book import ProgrammeBook
+    from .answer import Answer, Citation
+
+#: Questions about whether something is still possible, open or valid, or until when.
+_VALIDITY_QUESTION = re.compile(
+    r"\b(?:noch|weiterhin|bis\s+wann|ab\s+wann|offen|gültig|gilt\s+bis|in\s+Kraft|abgelaufen|befristet|Fristen?|Stichtag"
+    r"|still|until\s+when|open|valid|in\s+force|expired?|deadlines?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_validity(question: str) -> bool:
+    """Whether ``question`` asks if a programme is (still) open or until when."""
+    return bool(_VALIDITY_QUESTION.search(question))
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A line about validity that opens an answer (``n``: the citation that states the date)."""
+
+    kind: str  # "expired", "not_yet", "open" or "deadline_passed"
+    source: str
+    date: str  # ISO date the line is about
+    text: str
+    quote: str  # the passage that states the date
+    n: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "source": self.source, "date": self.date, "text": self.text, "quote": self.quote, "n": self.n}
+
+
+class ValidityNotes:
+    """Adds validity lines to answers. ``chunks(ids)`` returns indexed chunks (for the cited passage)."""
+
+    def __init__(self, book: "ProgrammeBook", chunks: Callable[[Sequence[str]], Sequence["Chunk"]]) -> None:
+        self.book = book
+        self._chunks = chunks
+
+    def apply(self, answer: "Answer") -> "Answer":
+        """``answer`` with its validity lines (unchanged when there are none, or it already has them)."""
+        if answer.alerts or answer.refused:
+            return answer
+        today = self.book.today()
+        language = answer.language
+        asked = asks_about_validity(answer.question)
+        citations = list(answer.citations)
+        alerts: list[Alert] = []
+        for profile in self._programmes(answer, asked):
+            found = self._alert(profile, today, language, asked, citations)
+            if found is not None:
+                alerts.append(found)
+        if not alerts:
+            return answer
+        # Each line followed by the passage that states the date, verbatim, so the reader sees the evidence.
+        lines = [f"{a.text}\n- „{_one_line(a.quote)}“ [{a.n}]" for a in alerts]
+        return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations, alerts=alerts)
+
+    def _programmes(self, answer: "Answer", asked: bool) -> list[Profile]:
+        """The programmes the answer rests on: those it cites, and for a validity question the best-ranked
+        programme among the hits; each with a dated document on the same programme where it has no date."""
+        chosen: list[Profile] = []
+        cited = [c.source for c in answer.citations]
+        ranked = [h.chunk.source for h in answer.retrieved]
+        candidates = list(dict.fromkeys(cited + (ranked if asked else [])))
+        for source in candidates:
+            profile = self.book.profile(source)
+            if profile is None:
+                continue
+            profile = self.book.dated(profile)
+            if profile.source not in {p.source for p in chosen}:
+                chosen.append(profile)
+            if asked and source not in cited:
+                break  # a validity question: the best-ranked programme only, beyond the cited ones
+        return chosen
+
+    def _alert(self, profile: Profile, today: dt.date, language: str, asked: bool, citations: list["Citation"]) -> Alert | None:
+        status = profile.status(today)
+        name = profile.name
+        if status in ("expired", "not_yet") or (status == "open" and asked):
+            statement = profile.fields["validity"].statements[0]
+            when = profile.valid_until if status in ("expired", "open") else profile.valid_from
+            assert when is not None
+            date, on = format_date(when, language), format_date(today, language)
+            lines = {
+                "expired": Message("validity.expired", name=name, date=date, today=on),
+                "not_yet": Message("validity.not_yet", name=name, date=date, today=on),
+                "open": Message("validity.open", name=name, date=date, today=on),
+            }
+            line = lines[status].render(language)
+            return Alert(status, profile.source, when.isoformat(), line, statement.quote, self._cite(profile, statement, citations))
+        for statement in profile.fields["deadlines"].statements:
+            passed = [d.value for d in find_dates(statement.quote) if d.value < today]
+            if passed:
+                line = text("validity.deadline_passed", language, name=name, date=format_date(max(passed), language))
+                return Alert("deadline_passed", profile.source, max(passed).isoformat(), line, statement.quote,
+                             self._cite(profile, statement, citations))
+        return None
+
+    def _cite(self, profile: Profile, statement: Statement, citations: list["Citation"]) -> int:
+        """The number of the citation holding ``statement`` (added, or the quote added to the cited chunk)."""
+        from .answer import Citation
+
+        for i, citation in enumerate(citations):
+            if citation.source == profile.source and statement.quote in citation.text:
+                if statement.quote not in citation.quotes:
+                    citations[i] = replace(citation, quotes=(statement.quote, *citation.quotes))
+                return citation.n
+        chunk = next(iter(self._chunks([statement.chunk_id])), None)
+        body = chunk.text if chunk is not None else statement.quote
+        title = chunk.title if chunk is not None else profile.name
+        n = max((c.n for c in citations), default=0) + 1
+        citations.append(Citation(n, profile.source, title, statement.page, statement.section, body, (statement.quote,)))
+        return n
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,1 @@
+"""Funding programmes: profiles extracted at ingest, validity against today, date-aware answers."""
