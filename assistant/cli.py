@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("documents", help="indexierte Dokumente auflisten")
 
+    brief = sub.add_parser("brief", help="Beratungsmappe für ein Projektprofil (YAML): passende Programme, Bedingungen, Ethik/Datenschutz, offene Fragen, Quellen")
+    brief.add_argument("profile", type=Path, help="Projektprofil, z. B. docs/examples/projektprofil.yaml")
+    brief.add_argument("--out", type=Path, help="Zieldatei .md oder .pdf (ohne: Markdown auf die Standardausgabe)")
+    brief.add_argument("--mode", choices=["extractive", "llm"], default="extractive",
+                       help="extractive = wörtliche Belegstellen (Standard, schnell); llm = KI-Antworten mit geprüften Belegen")
+
     programmes = sub.add_parser("programmes", help="Förderprogramme der Wissensbasis: Steckbriefe mit Gültigkeit und Belegen")
     programmes.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe mit allen Belegstellen")
 
@@ -300,6 +306,33 @@ def _programmes(settings: Settings, args: argparse.Namespace, build_app: AppFact
     return 0
 
 
+def _brief(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
+    from .advising.briefing import build_briefing, knowledge_base_date
+    from .advising.export import FORMATS, briefing_blocks, markdown, write_export
+    from .advising.project import load_profile
+
+    language = settings.language
+    if args.out is not None and args.out.suffix.lower() not in FORMATS:
+        raise InputError("export.bad_suffix", path=args.out, suffixes=", ".join(sorted(FORMATS)))
+    project = load_profile(args.profile)  # a bad profile is reported before any model loads
+    app = _app_with_index(settings, build_app, ingest_if_empty=True)
+    _ingest_with_progress(app, language, quiet_when_unchanged=True)
+
+    def progress(step: int, total: int, label: str) -> None:
+        print(f"[{step}/{total}] {label}", file=sys.stderr)
+
+    briefing = build_briefing(
+        project, book=app.programmes, retriever=app.retriever, answerer=app.answerer, language=language, mode=args.mode,
+        knowledge_base_date=knowledge_base_date([r.indexed_at for r in app.index.records().values()]), progress=progress,
+    )
+    blocks = briefing_blocks(briefing)
+    if args.out is None:
+        sys.stdout.write(markdown(blocks))
+    else:
+        print(text("cli.brief_written", language, path=write_export(blocks, args.out, language)), file=sys.stderr)
+    return 0
+
+
 def _shortened(value: str, limit: int = 160) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
@@ -326,6 +359,7 @@ def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> 
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, AppFactory], int]] = {
     "setup": _setup,
     "programmes": _programmes,
+    "brief": _brief,
     "ingest": _ingest,
     "search": _search,
     "ask": _ask,

@@ -228,7 +228,7 @@ def test_question_streams_a_cited_answer_whose_source_opens_at_the_page(context:
 def test_follow_up_refusal_stop_and_evidence_mode(context: Any, served: tuple[str, App]) -> None:
     url, _ = served
     page = _open(context, url)
-    page.get_by_label("Belegstellen").check()
+    page.locator("#mode").get_by_label("Belegstellen").check()
     _ask(page, "Was fördert die Förderrichtlinie KI für das Gemeinwohl?")
     page.locator("#chat .answer .meta").wait_for()
     _ask(page, "Und wer ist antragsberechtigt?")
@@ -254,7 +254,7 @@ def test_follow_up_refusal_stop_and_evidence_mode(context: Any, served: tuple[st
     assert "<img" in page.locator("#sources").inner_text() or "<img" in _answers(page).last.inner_text()
     assert page.evaluate("window.__xss") is None
 
-    page.get_by_label("KI-Antwort").check()
+    page.locator("#mode").get_by_label("KI-Antwort").check()
     _ask(page, QUESTION)
     page.locator("#chat .answer.streaming").wait_for()
     page.get_by_role("button", name="Stopp").click()
@@ -296,7 +296,7 @@ def test_upload_answer_delete_and_language(context: Any, served: tuple[str, App]
     _shot(page, "08-uploaded")
 
     page.get_by_role("tab", name="Chat").click()
-    page.get_by_label("Belegstellen").check()
+    page.locator("#mode").get_by_label("Belegstellen").check()
     _ask(page, "Wie hoch ist die Ehrenamtspauschale?")
     page.locator("#chat .answer .meta").wait_for()
     assert "840 Euro" in _answers(page).last.inner_text()
@@ -351,12 +351,52 @@ def test_programmes_table_filter_compare_and_passage_link(context: Any, served: 
     assert "nicht angegeben" in comparison.inner_text()
     _shot(page, "12-programmes-compared")
 
+    link = table.locator("a:visible", has_text="5.000 EUR").first
+    page.wait_for_timeout(1000)
     with context.expect_page() as opened:
-        table.locator("a:visible", has_text="5.000 EUR").first.click()
+        link.click()
     passage = opened.value
     passage.wait_for_load_state()
     assert "maximal 5.000 Euro" in passage.locator("mark").inner_text()
     passage.close()
+
+
+def test_briefing_is_assembled_downloaded_and_the_chat_exported(context: Any, served: tuple[str, App], tmp_path: Path) -> None:
+    """Issue 14: "Beratung vorbereiten" — form, progress, preview, the PDF downloaded and read; the chat exported."""
+    from pypdf import PdfReader
+
+    url, _ = served
+    page = _open(context, url)
+    page.get_by_role("tab", name="Beratung vorbereiten").click()
+    page.get_by_label("Projektname").fill("Ehrenamts-App")
+    page.get_by_label("Projektbeschreibung (Pflicht)").fill("Ein gemeinnütziger Verein führt digitale Werkzeuge für das Ehrenamt ein.")
+    page.locator("#brief-legal-form input").fill("e.V.")
+    page.locator("#brief-legal-form input").press("Enter")
+    page.locator("#brief-budget input").fill("4000")
+    page.get_by_role("button", name="Mappe erstellen").click()
+    page.wait_for_function("document.querySelector('#brief-status textarea').value.startsWith('Fertig')", timeout=60_000)
+    preview = page.locator("#brief-preview")
+    _shot(page, "13-briefing")
+    preview.get_by_text("Ehrenamt digital (Land) — formal passend").first.wait_for()
+    assert "Das geplante Budget (4.000 EUR) liegt im Rahmen des Höchstbetrags (5.000 EUR)." in preview.inner_text()
+    _shot(page, "13-briefing")
+    with page.expect_download() as download:
+        page.locator('#brief-files a[download="ehrenamts-app.pdf"]').first.click()
+    pdf = tmp_path / "mappe.pdf"
+    download.value.save_as(pdf)
+    content = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Beratungsmappe: Ehrenamts-App" in content and "5. Quellen" in content and "Seite 1 von" in content
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#mode").get_by_label("Belegstellen").check()
+    _ask(page, QUESTION)
+    page.locator("#chat .answer .meta").wait_for()
+    page.get_by_role("button", name="Gespräch exportieren").click()
+    with page.expect_download() as download:
+        page.locator('#export-files a[download="gespraech.md"]').first.click()
+    exported = tmp_path / "gespraech.md"
+    download.value.save_as(exported)
+    assert f"## Frage 1: {QUESTION}" in exported.read_text(encoding="utf-8")
 
 
 def test_the_ui_serves_and_answers_while_the_corpus_is_indexed(browser: Any, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ Measurements: docs/RETRIEVAL.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -64,6 +64,25 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.params = params
+
+    def closeness(self, query: str, sources: Sequence[str]) -> dict[str, float]:
+        """For each indexed document in ``sources``: the highest cosine similarity of ``query`` to one of its chunks.
+
+        Unlike :meth:`search`, every document gets a value, however far down the ranking it would be
+        (the briefing orders funding programmes by it).
+        """
+        self.index.check_embedder(self.embedder.name, self.embedder.dimension)
+        query_vector = self.embedder.embed_queries([query])[0]
+        result: dict[str, float] = {}
+        for source in sources:
+            record = self.index.record(source)
+            if record is None:
+                continue
+            _, vectors = self.index.chunks(record.chunk_ids, with_embeddings=True)
+            if vectors is not None and len(vectors):
+                norms = np.linalg.norm(vectors, axis=1) * float(np.linalg.norm(query_vector))
+                result[source] = float(np.max((vectors @ query_vector) / np.where(norms > 0, norms, 1.0)))
+        return result
 
     def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first; empty when the index is empty.

@@ -38,7 +38,7 @@ from ..config import IngestParams
 from ..loaders import SUPPORTED_SUFFIXES, load_document
 from ..errors import AssistantError, DocumentError, InputError
 from ..messages import Message
-from ..programmes.profiles import extract_profile, is_programme
+from ..programmes.profiles import PROFILE_VERSION, extract_profile, is_programme
 from .embedding_cache import embed_documents_cached
 from .store import DocumentRecord, Index
 
@@ -177,7 +177,8 @@ class Ingestor:
         self.cache = cache
         self.corpus_dir = corpus_dir.expanduser().resolve()
         self.params = params
-        self.pipeline = f"v{PIPELINE_VERSION}/target={params.chunking.target_chars}/max={params.chunking.max_chars}"
+        self.pipeline = (f"v{PIPELINE_VERSION}/profiles={PROFILE_VERSION}"
+                         f"/target={params.chunking.target_chars}/max={params.chunking.max_chars}")
 
     def source_name(self, file: Path, root: Path) -> str:
         """Stable document name: relative to the corpus folder when inside it, else to ``root``.

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from ..indexing.chunking import Chunk
     from ..loaders.base import Document
 
+#: Bump when the extraction rules change: every document's profile is then read again at the next ingest
+#: (it is part of the ingest pipeline's version; the chunks keep their vectors).
+PROFILE_VERSION = 3
+
 #: Front matter values of ``kind`` that mark a funding programme (any other value says it is not one).
 PROGRAMME_KINDS = frozenset({"programme", "program", "förderprogramm", "foerderprogramm", "funding", "förderrichtlinie"})
 _PROGRAMME_TITLE = re.compile(
@@ -227,7 +231,7 @@ class _Rule:
 _SKIP_LEGAL = (r"De-minimis|AGVO|Anmeldeschwelle|Transparenzdatenbank|Beihilfen\s+über|Beihilfeintensit|Mittelausstattung"
                r"|Finanzausstattung|Finanzrahmen|zu\s+Preisen\s+von")
 _RULES: dict[str, _Rule] = {
-    "funder": _Rule(r"(?:Bundesministerium|Bundesamt|Bundesstiftung|Ministerium|Europäische\s+Kommission|Stiftung)\b[^()\n]{0,90}\(\s*[A-ZÄÖÜ]{2,8}\s*\)"),
+    "funder": _Rule(r"(?:(?:Deutsche|Europäische)\s+)?(?:Bundesministerium|Bundesamt|Bundesstiftung|Ministerium|Europäische\s+Kommission|Stiftung)\b[^()\n]{0,90}\(\s*[A-ZÄÖÜ]{2,8}\s*\)"),
     "applicants": _Rule(r"\bAntragsberechtigt\b|\bantragsberechtigt\s+sind\b|\b(?:Zuwendungsempfänger(?:innen)?|Zuwendungsempfangende\s+Organisationen)\s+sind\b", skip=r"nicht\s+antragsberechtigt"),
     "excluded": _Rule(r"nicht\s+antragsberechtigt|(?:ist|sind)\s+(?:von\s+[^.]{0,60})?ausgeschlossen|[Nn]icht\s+gefördert\s+werden|nicht\s+zuwendungsfähig", keep=2),
     "purpose": _Rule(r"^Wenn\s+Sie\b.*(?:erhalten|bekommen)|^Gefördert\s+werden\b|^Gegenstand\s+der\s+Förderung\b",
@@ -237,7 +241,7 @@ _RULES: dict[str, _Rule] = {
                         skip=_SKIP_LEGAL, context=r"(?s)^(?=.*(?:EUR|Euro|€))(?=.*(?:Förder|Zuwendung|Zuschuss))", keep=3),
     "funding_rate": _Rule(r"\d{1,3}(?:,\d+)?\s*(?:Prozent|%)\s+(?:der|Ihrer|ihrer|seiner)\s+(?:zuwendungsfähigen|förderfähigen|beihilfefähigen)", skip=_SKIP_LEGAL, keep=3),
     "duration": _Rule(r"\bLaufzeit\s+von\s+(?:maximal|höchstens|bis\s+zu)?\s*\w+\s+(?:Jahren|Monaten)|\b(?:Förderdauer|Projektlaufzeit)\b[^.]{0,60}\d", skip=r"Laufzeit\s+dieser"),
-    "procedure": _Rule(r"zweistufig|einstufig|Antragsverfahren|Interessenbekundungsverfahren|Verfahrensstufe|Antrag\s+stellen\s+Sie"
+    "procedure": _Rule(r"zweistufig|einstufig|Antragsverfahren\s+ist|Interessenbekundungsverfahren|Verfahrensstufe|Antrag\s+stellen\s+Sie"
                        r"|Ihren\s+Antrag|[Rr]eichen\s+Sie|easy-Online|Funding\s*&\s*Tender", keep=2),
     "deadlines": _Rule(r"\b(?:spätestens|Stichtag|Einreichungsfrist|Vorlagefrist|Einreichungsschluss|Fristen?|jederzeit\s+eingereicht)\b",
                        skip=r"befristet|in\s+Kraft", context=r"(?i)antr[aä]g|skizze|bewerbung|eingereicht|einzureichen|förderaufruf", keep=3),

@@ -26,8 +26,9 @@ STATUS_FILTERS = {
 TABLE_FIELDS = ("max_amount", "funding_rate", "applicants", "funding_type")
 #: Programmes compared side by side, at most (wider tables stop being readable).
 MAX_COMPARED = 4
-#: Characters of a long value shown in a table cell (the full passage is one click away).
-CELL_CHARS = 140
+#: Characters of a long value or name shown in a table cell (the full passage is one click away; longer
+#: cells push the other columns out of sight).
+CELL_CHARS = 90
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def programme_rows(rows: Sequence[Row], filters: Filters, language: str) -> list
         profile = row.profile
         validity = row.dated_by.fields["validity"]
         table.append([
-            escape(profile.name),
+            escape(_shortened(profile.name)),
             _cell(row.dated_by.source, validity, language, shown=row.status_text),
             *(_cell(profile.source, profile.fields[name], language) for name in TABLE_FIELDS),
             escape(profile.source),
@@ -82,10 +83,13 @@ def programme_rows(rows: Sequence[Row], filters: Filters, language: str) -> list
 def _cell(source: str, field: ProfileField, language: str, shown: str | None = None) -> str:
     if not field.statements:
         return escape(shown or text("programme.not_stated", language))
-    value = shown or field.value
-    value = value if len(value) <= CELL_CHARS else value[: CELL_CHARS - 1].rstrip() + "…"
+    value = _shortened(shown or field.value)
     url = document_url(source, chunk_id=field.statements[0].chunk_id)
     return f"[{escape(value)}]({url})"
+
+
+def _shortened(value: str) -> str:
+    return value if len(value) <= CELL_CHARS else value[: CELL_CHARS - 1].rstrip() + "…"
 
 
 def compare_choices(rows: Sequence[Row]) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ from .presentation import (
     sources_html,
     status_html,
 )
+from .advising import BriefRun, export_conversation, run_briefing
 from .programmes import (
     MAX_COMPARED,
     Filters,
@@ -63,11 +64,14 @@ if TYPE_CHECKING:
     from ..indexing.ingest import Ingestor
     from ..indexing.store import DocumentRecord, Index
     from ..models import ResolvedModel
+    from ..answering.retrieval import Retriever
     from ..programmes.book import ProgrammeBook
 
 #: What a callback returns: new values or updates for some components, keyed by component (the rest stay).
 Updates = dict[Any, Any]
 
+#: Legal forms offered in the briefing form (any other may be typed in).
+LEGAL_FORMS = ["e.V.", "gGmbH", "GmbH", "Stiftung", "Genossenschaft", "Kommune", "Hochschule", "Unternehmen"]
 UPLOAD_TYPES = [".pdf", ".md", ".markdown", ".html", ".htm", ".txt"]
 #: Answers computed at the same time (each holds a worker thread; llm answers still queue for the model).
 ANSWER_CONCURRENCY = 8
@@ -104,6 +108,7 @@ table.compare th, table.compare td { text-align: left; vertical-align: top; padd
 table.compare blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid #9ca3af; font-size: .9em; white-space: pre-line; }
 table.compare .where { font-size: .85em; } .status-expired { color: #b91c1c; } .status-open { color: #15803d; }
 .not-stated { opacity: .7; font-style: italic; }
+#programmes td, #programmes td * { white-space: normal !important; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 """
 
@@ -139,6 +144,7 @@ class View:
     documents_tab: gr.Tab
     status_tab: gr.Tab
     programmes_tab: gr.Tab
+    brief_tab: gr.Tab
     chatbot: gr.Chatbot
     question: gr.Textbox
     send: gr.Button
@@ -163,6 +169,24 @@ class View:
     programme_table: gr.Dataframe
     programme_compare: gr.Dropdown
     programme_comparison: gr.HTML
+    export_chat: gr.Button
+    export_files: gr.File
+    brief_intro: gr.Markdown
+    brief_name: gr.Textbox
+    brief_description: gr.Textbox
+    brief_legal_form: gr.Dropdown
+    brief_topic: gr.Textbox
+    brief_budget: gr.Number
+    brief_months: gr.Number
+    brief_personal: gr.Radio
+    brief_ai: gr.Radio
+    brief_mode: gr.Radio
+    brief_start: gr.Button
+    brief_cancel: gr.Button
+    brief_status: gr.Textbox
+    brief_files: gr.File
+    brief_preview: gr.Markdown
+    brief_run: gr.State
     session: gr.State
 
 
@@ -183,11 +207,13 @@ class ChatUI:
         embedder_name: str,
         llm: "ResolvedModel | None",
         programmes: "ProgrammeBook",
+        retriever: "Retriever",
         language: str = "de",
         background: BackgroundIngest | None = None,
     ) -> None:
         self.answerer = answerer
         self.programmes = programmes
+        self.retriever = retriever  # the briefing judges programmes by their closeness to the project
         self.ingestor = ingestor
         self.index = index
         self.settings = settings
@@ -204,7 +230,8 @@ class ChatUI:
         """The UI wired to the parts of an assembled app (and to the start-up indexing run, if any)."""
         return cls(
             app.answerer, app.ingestor, app.index, app.settings,
-            embedder_name=app.embedder.name, llm=app.llm, programmes=app.programmes, language=language, background=background,
+            embedder_name=app.embedder.name, llm=app.llm, programmes=app.programmes,
+            retriever=app.retriever, language=language, background=background,
         )
 
     @property
@@ -251,6 +278,9 @@ class ChatUI:
                             )
                             with gr.Accordion(text("ui.query_accordion", code), open=False, elem_id="query-accordion") as query_accordion:
                                 query = gr.Textbox(label=text("ui.query_label", code), interactive=False, elem_id="query")
+                            export_chat = gr.Button(text("ui.export_chat", code), variant="secondary", elem_id="export-chat", size="sm")
+                            export_files = gr.File(label=text("ui.export_files", code), file_count="multiple", interactive=False,
+                                                   visible=False, elem_id="export-files")
                         with gr.Column(scale=2, min_width=320):
                             sources = gr.HTML(sources_html(Session(language=self.language)), elem_id="sources", js_on_load=None)
                 with gr.Tab(text("ui.tab.documents", code), id="documents") as documents_tab:
@@ -288,13 +318,40 @@ class ChatUI:
                     programme_compare = gr.Dropdown(compare_choices(rows), value=[], multiselect=True, max_choices=MAX_COMPARED,
                                                     label=text("ui.programmes.compare", code), elem_id="programme-compare")
                     programme_comparison = gr.HTML(self._comparison([], code), elem_id="programme-comparison", js_on_load=None)
+                with gr.Tab(text("ui.tab.brief", code), id="brief") as brief_tab:
+                    brief_run = gr.State(BriefRun())
+                    brief_intro = gr.Markdown(text("ui.brief.intro", code), elem_id="brief-intro")
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=2, min_width=360):
+                            brief_name = gr.Textbox(label=text("ui.brief.name", code), elem_id="brief-name")
+                            brief_description = gr.Textbox(label=text("ui.brief.description", code), lines=5, elem_id="brief-description",
+                                                           placeholder=text("ui.brief.description_placeholder", code))
+                            with gr.Row():
+                                brief_legal_form = gr.Dropdown(LEGAL_FORMS, value=None, allow_custom_value=True, elem_id="brief-legal-form",
+                                                               label=text("ui.brief.legal_form", code))
+                                brief_topic = gr.Textbox(label=text("ui.brief.topic", code), elem_id="brief-topic")
+                            with gr.Row():
+                                brief_budget = gr.Number(label=text("ui.brief.budget", code), minimum=0, elem_id="brief-budget")
+                                brief_months = gr.Number(label=text("ui.brief.months", code), minimum=0, precision=0, elem_id="brief-months")
+                            brief_personal = gr.Radio(self._yes_no(code), value="", label=text("ui.brief.personal_data", code), elem_id="brief-personal")
+                            brief_ai = gr.Radio(self._yes_no(code), value="", label=text("ui.brief.ai_on_people", code), elem_id="brief-ai")
+                            brief_mode = gr.Radio(self._mode_choices(code), value="extractive", label=text("ui.brief.mode", code), elem_id="brief-mode")
+                            with gr.Row():
+                                brief_start = gr.Button(text("ui.brief.start", code), variant="primary", elem_id="brief-start")
+                                brief_cancel = gr.Button(text("ui.brief.cancel", code), variant="stop", elem_id="brief-cancel")
+                            brief_status = gr.Textbox(label=text("ui.brief.status", code), interactive=False, elem_id="brief-status")
+                            brief_files = gr.File(label=text("ui.brief.files", code), file_count="multiple", interactive=False, elem_id="brief-files")
+                        with gr.Column(scale=3, min_width=420):
+                            brief_preview = gr.Markdown(label=text("ui.brief.preview", code), elem_id="brief-preview", sanitize_html=True)
                 with gr.Tab(text("ui.tab.status", code), id="status") as status_tab:
                     status = gr.HTML(self._status_html(records, self.language), elem_id="status", js_on_load=None)
             self._view = View(
-                heading, language, indexing, indexing_timer, chat_tab, documents_tab, status_tab, programmes_tab, chatbot, question, send,
-                stop, new, mode, query_accordion, query, sources, upload, library_status, table, choice, delete, reindex_button, refresh,
-                status, programmes_intro, programme_status, programme_applicant, programme_amount, programme_table,
-                programme_compare, programme_comparison, session,
+                heading, language, indexing, indexing_timer, chat_tab, documents_tab, status_tab, programmes_tab, brief_tab, chatbot,
+                question, send, stop, new, mode, query_accordion, query, sources, upload, library_status, table, choice, delete,
+                reindex_button, refresh, status, programmes_intro, programme_status, programme_applicant, programme_amount,
+                programme_table, programme_compare, programme_comparison, export_chat, export_files, brief_intro, brief_name,
+                brief_description, brief_legal_form, brief_topic, brief_budget, brief_months, brief_personal, brief_ai, brief_mode,
+                brief_start, brief_cancel, brief_status, brief_files, brief_preview, brief_run, session,
             )
 
             # The callbacks return {component: update}: these lists only declare what each may update.
@@ -327,6 +384,12 @@ class ChatUI:
                   queue=False, show_progress="hidden", **private)
             programme_compare.change(self.compare_programmes, inputs=[programme_compare, language], outputs=[programme_comparison],
                                      queue=False, show_progress="hidden", **private)
+            export_chat.click(self.export_conversation, inputs=[session], outputs=[export_files], queue=False, **private)
+            brief_inputs = [brief_name, brief_description, brief_legal_form, brief_topic, brief_budget, brief_months, brief_personal,
+                            brief_ai, brief_mode, language, brief_run]
+            brief_start.click(self.brief, inputs=brief_inputs, outputs=[brief_status, brief_preview, brief_files],
+                              concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", show_progress="hidden", **private)
+            brief_cancel.click(self.cancel_brief, inputs=[brief_run, language], outputs=[brief_status], queue=False, **private)
             indexing_timer.tick(self.indexing_tick, inputs=[language], outputs=[indexing, indexing_timer, table, choice, status],
                                 queue=False, show_progress="hidden", **private)
 
@@ -334,7 +397,9 @@ class ChatUI:
                 heading, language, indexing, chat_tab, documents_tab, status_tab, programmes_tab, chatbot, question, send, stop, new, mode,
                 query_accordion, query, upload, table, choice, delete, reindex_button, refresh, sources, status,
                 programmes_intro, programme_status, programme_applicant, programme_amount, programme_table, programme_compare,
-                programme_comparison, session,
+                programme_comparison, brief_tab, export_chat, export_files, brief_intro, brief_name, brief_description, brief_legal_form,
+                brief_topic, brief_budget, brief_months, brief_personal, brief_ai, brief_mode, brief_start, brief_cancel, brief_status,
+                brief_files, brief_preview, session,
             ]
             language.change(
                 self.switch_language, inputs=[language, session], outputs=relabelled, queue=False,
@@ -347,6 +412,10 @@ class ChatUI:
     @staticmethod
     def _heading(code: str) -> str:
         return f"# {text('ui.title', code)}\n{text('ui.intro', code)}"
+
+    @staticmethod
+    def _yes_no(code: str) -> list[tuple[str, str]]:
+        return [(text("brief.yes", code), "ja"), (text("brief.no", code), "nein"), (text("ui.brief.unknown", code), "")]
 
     @staticmethod
     def _mode_choices(code: str) -> list[tuple[str, str]]:
@@ -508,6 +577,37 @@ class ChatUI:
         """The chosen programmes side by side with every field and its passage."""
         return {self.view.programme_comparison: self._comparison(list(chosen or []), LANGUAGES.get(language_label, "de"))}
 
+    # -- briefing and export --------------------------------------------------------------------------
+
+    def brief(self, name: str, description: str, legal_form: str | None, topic: str, budget: float | None, months: float | None,
+              personal: str, ai: str, mode: str, language_label: str, run: BriefRun) -> Iterator[Updates]:
+        """Assemble the briefing, showing each step; at the end the preview and the two files."""
+        code = LANGUAGES.get(language_label, "de")
+        fields = {"name": name, "beschreibung": description, "rechtsform": legal_form, "thema": topic, "budget": budget,
+                  "laufzeit_monate": int(months) if months else None, "personenbezogene_daten": personal, "ki_an_menschen": ai}
+        v = self.view
+        events = run_briefing(fields, "llm" if mode == "llm" else "extractive", code, run, book=self.programmes, retriever=self.retriever,
+                              answerer=self.answerer, index=self.index, llm_queue=self.queue)
+        for event in events:
+            update: Updates = {v.brief_status: event.status}
+            if event.briefing is not None:
+                update[v.brief_preview] = event.preview
+                update[v.brief_files] = [str(f) for f in event.files]
+            yield update
+
+    def cancel_brief(self, run: BriefRun, language_label: str) -> Updates:
+        """"Abbrechen": the briefing stops before its next step."""
+        run.cancelled = True
+        return {self.view.brief_status: text("brief.cancelled", LANGUAGES.get(language_label, "de"))}
+
+    def export_conversation(self, session: Session) -> Updates:
+        """This tab's conversation with its sources as Markdown and PDF downloads."""
+        files = export_conversation(session, session.language, self.programmes.today)
+        if not files:
+            gr.Warning(text("ui.export_empty", session.language))
+            return {self.view.export_files: gr.File(value=None, visible=False)}
+        return {self.view.export_files: gr.File(value=[str(f) for f in files], visible=True)}
+
     # -- language ------------------------------------------------------------------------------------
 
     def switch_language(self, language_label: str, session: Session) -> Updates:
@@ -550,6 +650,24 @@ class ChatUI:
                                             headers=programme_headers(code), label=text("ui.programmes.table", code)),
             v.programme_compare: gr.Dropdown(value=[], multiselect=True, label=text("ui.programmes.compare", code)),
             v.programme_comparison: self._comparison([], code),
+            v.brief_tab: gr.Tab(label=text("ui.tab.brief", code)),
+            v.export_chat: gr.Button(text("ui.export_chat", code)),
+            v.export_files: gr.File(label=text("ui.export_files", code)),
+            v.brief_intro: text("ui.brief.intro", code),
+            v.brief_name: gr.Textbox(label=text("ui.brief.name", code)),
+            v.brief_description: gr.Textbox(label=text("ui.brief.description", code), placeholder=text("ui.brief.description_placeholder", code)),
+            v.brief_legal_form: gr.Dropdown(label=text("ui.brief.legal_form", code)),
+            v.brief_topic: gr.Textbox(label=text("ui.brief.topic", code)),
+            v.brief_budget: gr.Number(label=text("ui.brief.budget", code)),
+            v.brief_months: gr.Number(label=text("ui.brief.months", code)),
+            v.brief_personal: gr.Radio(choices=self._yes_no(code), label=text("ui.brief.personal_data", code)),
+            v.brief_ai: gr.Radio(choices=self._yes_no(code), label=text("ui.brief.ai_on_people", code)),
+            v.brief_mode: gr.Radio(choices=self._mode_choices(code), label=text("ui.brief.mode", code)),
+            v.brief_start: gr.Button(text("ui.brief.start", code)),
+            v.brief_cancel: gr.Button(text("ui.brief.cancel", code)),
+            v.brief_status: gr.Textbox(label=text("ui.brief.status", code)),
+            v.brief_files: gr.File(label=text("ui.brief.files", code)),
+            v.brief_preview: gr.Markdown(label=text("ui.brief.preview", code)),
             v.session: session,
         }
 
