@@ -20,7 +20,8 @@ from assistant.programmes.book import ProgrammeBook, overview, verify_profile
 from assistant.programmes.dates import find_dates, validity_of
 from assistant.programmes.profiles import Profile, extract_profile, is_programme, programme_name
 
-SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: The default knowledge base as shipped in the repository (a copy of ../shared/corpus).
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 D = dt.date
 
 # -- dates -----------------------------------------------------------------------------------------
@@ -180,11 +181,10 @@ def test_profile_survives_the_manifest_round_trip() -> None:
     assert again == profile
 
 
-@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus is not present")
 def test_default_corpus_programmes_validity_and_amounts() -> None:
     """The five funding documents of the default knowledge base, checked against their text by hand."""
     profiles: dict[str, Profile] = {}
-    for path in sorted(SHARED_CORPUS.iterdir()):
+    for path in sorted(DEFAULT_CORPUS.iterdir()):
         if path.suffix not in {".md", ".pdf", ".html"} or path.name == "SOURCES.md":
             continue
         document = load_document(path, path.name, Settings().load_limits)
@@ -245,6 +245,7 @@ def test_an_answer_citing_an_expired_guideline_says_so_with_the_date_and_its_pas
     added = answer.citations[1]
     assert added.n == 2 and added.source == "richtlinie.md" and "31. Dezember 2026" in added.quotes[0]
     assert added.quotes[0] in added.text  # the cited chunk contains the passage
+    assert [h.chunk.text for h in answer.retrieved] == [added.text]  # every citation points to a retrieved source
     assert notes.apply(answer) is answer  # applied once only
 
 
@@ -401,4 +402,6 @@ def test_chat_answer_warns_about_the_expired_programme(programme_app) -> None:  
     answer = programme_app.answerer.ask("Wer ist antragsberechtigt beim Fonds Gemeinwohl?", mode="extractive")
     assert not answer.refused
     assert answer.text.startswith("Achtung: „Fonds <b>Gemeinwohl</b>“ ist seit dem 31.12.2026 außer Kraft (Stand 01.02.2027).")
-    assert answer.to_json()["alerts"][0]["kind"] == "expired"
+    data = answer.to_json()
+    assert data["alerts"][0]["kind"] == "expired"
+    assert {c["text"] for c in data["citations"]} <= {r["text"] for r in data["retrieved"]}  # the eval's "citations valid"

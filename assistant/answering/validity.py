@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..indexing.chunking import Chunk
     from ..programmes.book import ProgrammeBook
     from .answer import Answer, Citation
+    from .retrieval import Hit
 
 #: Questions about whether something is still possible, open or valid, or until when.
 _VALIDITY_QUESTION = re.compile(
@@ -72,16 +73,17 @@ class ValidityNotes:
         language = answer.language
         asked = asks_about_validity(answer.question)
         citations = list(answer.citations)
+        retrieved = list(answer.retrieved)
         alerts: list[Alert] = []
         for profile in self._programmes(answer, asked):
-            found = self._alert(profile, today, language, asked, citations)
+            found = self._alert(profile, today, language, asked, citations, retrieved)
             if found is not None:
                 alerts.append(found)
         if not alerts:
             return answer
         # Each line followed by the passage that states the date, verbatim, so the reader sees the evidence.
         lines = [f"{a.text}\n- „{_one_line(a.quote)}“ [{a.n}]" for a in alerts]
-        return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations, alerts=alerts)
+        return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations, retrieved=retrieved, alerts=alerts)
 
     def _programmes(self, answer: "Answer", asked: bool) -> list[Profile]:
         """The programmes the answer rests on: those it cites, and for a validity question the best-ranked
@@ -101,7 +103,8 @@ class ValidityNotes:
                 break  # a validity question: the best-ranked programme only, beyond the cited ones
         return chosen
 
-    def _alert(self, profile: Profile, today: dt.date, language: str, asked: bool, citations: list["Citation"]) -> Alert | None:
+    def _alert(self, profile: Profile, today: dt.date, language: str, asked: bool, citations: list["Citation"],
+               retrieved: list["Hit"]) -> Alert | None:
         status = profile.status(today)
         name = profile.name
         if status in ("expired", "not_yet") or (status == "open" and asked):
@@ -115,18 +118,23 @@ class ValidityNotes:
                 "open": Message("validity.open", name=name, date=date, today=on),
             }
             line = lines[status].render(language)
-            return Alert(status, profile.source, when.isoformat(), line, statement.quote, self._cite(profile, statement, citations))
+            return Alert(status, profile.source, when.isoformat(), line, statement.quote, self._cite(profile, statement, citations, retrieved))
         for statement in profile.fields["deadlines"].statements:
             passed = [d.value for d in find_dates(statement.quote) if d.value < today]
             if passed:
                 line = text("validity.deadline_passed", language, name=name, date=format_date(max(passed), language))
                 return Alert("deadline_passed", profile.source, max(passed).isoformat(), line, statement.quote,
-                             self._cite(profile, statement, citations))
+                             self._cite(profile, statement, citations, retrieved))
         return None
 
-    def _cite(self, profile: Profile, statement: Statement, citations: list["Citation"]) -> int:
-        """The number of the citation holding ``statement`` (added, or the quote added to the cited chunk)."""
+    def _cite(self, profile: Profile, statement: Statement, citations: list["Citation"], retrieved: list["Hit"]) -> int:
+        """The number of the citation holding ``statement`` (added, or the quote added to the cited chunk).
+
+        A chunk cited this way that retrieval did not return joins the answer's retrieved list (after the
+        search hits, with no score): every citation points to a retrieved source, as the answer contract says.
+        """
         from .answer import Citation
+        from .retrieval import Hit
 
         for i, citation in enumerate(citations):
             if citation.source == profile.source and statement.quote in citation.text:
@@ -134,6 +142,8 @@ class ValidityNotes:
                     citations[i] = replace(citation, quotes=(statement.quote, *citation.quotes))
                 return citation.n
         chunk = next(iter(self._chunks([statement.chunk_id])), None)
+        if chunk is not None and all(h.chunk.id != chunk.id for h in retrieved):
+            retrieved.append(Hit(chunk, score=0.0, dense_score=0.0))
         body = chunk.text if chunk is not None else statement.quote
         title = chunk.title if chunk is not None else profile.name
         n = max((c.n for c in citations), default=0) + 1
