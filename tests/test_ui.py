@@ -45,7 +45,8 @@ from assistant.web.presentation import (
     turn_html,
 )
 from assistant.answering.retrieval import Hit
-from assistant.web.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_credentials
+from assistant.web.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_login
+from assistant.web.users import UserFile
 from tests.conftest import Cli
 from tests.fakes import HashEmbedder
 from tests.pdf_factory import make_pdf
@@ -422,30 +423,42 @@ def test_passage_page_escapes_document_text() -> None:
     assert "<img" not in page and "<script>alert" not in page
 
 
-def test_basic_auth_protects_everything() -> None:
+@pytest.fixture
+def users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> UserFile:
+    import assistant.web.users
+
+    monkeypatch.setattr(assistant.web.users, "BCRYPT_ROUNDS", 4)  # fast hashes for tests; the cost is stored in each hash
+    users = UserFile(tmp_path / "users.txt")
+    users.add("anna", "geheim-geheim")
+    return users
+
+
+def test_basic_auth_protects_everything(users: UserFile) -> None:
     server = FastAPI()
 
     @server.get("/")
     def root() -> dict[str, bool]:
         return {"ok": True}
 
-    server.add_middleware(BasicAuthMiddleware, username="anna", password="geheim")
+    server.add_middleware(BasicAuthMiddleware, users=users)
     client = TestClient(server)
     denied = client.get("/")
     assert denied.status_code == 401 and "Basic" in denied.headers["www-authenticate"]
-    assert client.get("/", auth=("anna", "falsch")).status_code == 401
-    assert client.get("/", auth=("anna", "geheim")).json() == {"ok": True}
+    assert client.get("/", auth=("anna", "falsch-falsch")).status_code == 401
+    assert client.get("/", auth=("otto", "geheim-geheim")).status_code == 401
+    assert client.get("/", auth=("anna", "geheim-geheim")).json() == {"ok": True}
 
 
-def test_credentials_are_required_off_loopback() -> None:
+def test_logins_are_required_off_loopback(users: UserFile, tmp_path: Path) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
-    assert ui_credentials("127.0.0.1", "", "") is None
-    with pytest.raises(ConfigError, match="ASSISTANT_UI_USER"):
-        ui_credentials("0.0.0.0", "a", "")
-    assert ui_credentials("0.0.0.0", "a", "b") == ("a", "b")
-    settings = Settings.from_env({"ASSISTANT_UI_USER": "anna", "ASSISTANT_UI_PASSWORD": "geheim"})
-    assert (settings.ui_user, settings.ui_password) == ("anna", "geheim") and "geheim" not in repr(settings)
+    nobody = UserFile(tmp_path / "none.txt")
+    assert ui_login("127.0.0.1", nobody) is None
+    with pytest.raises(ConfigError, match="assistant users add NAME"):
+        ui_login("0.0.0.0", nobody)
+    assert ui_login("0.0.0.0", users) is users and ui_login("127.0.0.1", users) is users  # users: always a login
+    with pytest.raises(ConfigError, match="Prozesslisten"):
+        Settings.from_env({"ASSISTANT_UI_PASSWORD": "geheim"})
 
 
 def test_pick_port_refuses_a_busy_port() -> None:
@@ -461,10 +474,9 @@ def test_pick_port_refuses_a_busy_port() -> None:
 def test_cli_ui_refuses_network_host_without_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from assistant.cli import main
 
-    monkeypatch.delenv("ASSISTANT_UI_USER", raising=False)
-    monkeypatch.delenv("ASSISTANT_UI_PASSWORD", raising=False)
+    monkeypatch.setenv("ASSISTANT_USERS_FILE", "/nonexistent/users.txt")
     assert main(["ui", "--host", "0.0.0.0", "--no-ingest"]) == 2
-    assert "ASSISTANT_UI_PASSWORD" in capsys.readouterr().err
+    assert "assistant users add NAME" in capsys.readouterr().err
 
 
 def test_cli_ui_serves_at_once_and_leaves_indexing_to_the_background(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -473,15 +485,16 @@ def test_cli_ui_serves_at_once_and_leaves_indexing_to_the_background(cli: Cli, m
     (cli.home / "corpus").mkdir()
     (cli.home / "corpus" / "a.md").write_text("# A\n\nEin Dokument über Förderung und Fristen.", encoding="utf-8")
     served: list[tuple] = []
-    monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, credentials, *, index_corpus: served.append(
-        (app, host, port, credentials, index_corpus)))
+    monkeypatch.setattr(assistant.web.ui, "serve", lambda app, host, port, users, *, index_corpus: served.append(
+        (app, host, port, users, index_corpus)))
     assert cli("ui", "--port", str(_free_port())) == 0
-    app, host, _, credentials, index_corpus = served[0]
-    assert host == "127.0.0.1" and credentials is None and index_corpus
+    app, host, _, users, index_corpus = served[0]
+    assert host == "127.0.0.1" and users is None and index_corpus
     assert app.index.manifest is None  # nothing was indexed before serving
-    cli.env(ui_user="anna", ui_password="geheim")  # the login comes from the settings
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("geheim-geheim\n"))
+    assert cli("users", "add", "anna", "--password-stdin") == 0  # the login comes from the users file
     assert cli("ui", "--host", "0.0.0.0", "--port", str(_free_port()), "--no-ingest") == 0
-    assert served[1][1] == "0.0.0.0" and served[1][3] == ("anna", "geheim") and not served[1][4]
+    assert served[1][1] == "0.0.0.0" and served[1][3].names() == ["anna"] and not served[1][4]
 
 
 def _free_port() -> int:
@@ -533,9 +546,23 @@ def test_server_routes_documents_before_gradio(small_app: App) -> None:
         page = client.get("/")
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert client.get("/quelle/richtlinie.pdf").headers["content-type"] == "application/pdf"
-    with TestClient(create_server(small_app, credentials=("anna", "geheim"))) as client:
+    import assistant.web.users
+
+    assistant.web.users.BCRYPT_ROUNDS = 4
+    try:
+        users = UserFile(small_app.settings.home / "users.txt")
+        users.add("anna", "geheim-geheim")
+        users.add("ben", "auch-geheim-1")
+    finally:
+        assistant.web.users.BCRYPT_ROUNDS = 12
+    with TestClient(create_server(small_app, users=users)) as client:
         assert client.get("/").status_code == 401 and client.get("/quelle/richtlinie.pdf").status_code == 401
-        assert client.get("/", auth=("anna", "geheim")).status_code == 200
+        assert client.get("/", auth=("anna", "geheim-geheim")).status_code == 200
+        # A Gradio session belongs to the user who opened it: another user is refused even with its id.
+        client.post("/gradio_api/queue/join", json={"session_hash": "s-anna", "fn_index": 0, "data": []}, auth=("anna", "geheim-geheim"))
+        assert client.get("/gradio_api/queue/data?session_hash=s-anna", auth=("ben", "auch-geheim-1")).status_code == 403
+        stolen = client.post("/gradio_api/queue/join", json={"session_hash": "s-anna", "fn_index": 0, "data": []}, auth=("ben", "auch-geheim-1"))
+        assert stolen.status_code == 403
 
 
 def test_environment_keeps_gradio_offline() -> None:

@@ -33,6 +33,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -138,13 +139,17 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 
 @contextmanager
 def _chroma_errors(operation: Message) -> Iterator[None]:
-    """Chroma's errors for a damaged store ("database disk image is malformed") as IndexStateError."""
+    """Chroma's errors for a damaged store ("database disk image is malformed") as IndexStateError;
+    for a Chroma server, a lost connection too (the server was stopped or killed)."""
+    import httpx
     from chromadb.errors import InternalError, NotFoundError
 
     try:
         yield
     except (InternalError, NotFoundError) as exc:
         raise IndexStateError("index.vectors_damaged", operation=operation, error=str(exc)) from exc
+    except httpx.TransportError as exc:
+        raise IndexStateError("index.server_lost", operation=operation, error=str(exc) or type(exc).__name__) from exc
 
 
 class VectorStore:
@@ -153,14 +158,26 @@ class VectorStore:
     Every Chroma call that fails because the store is damaged raises IndexStateError instead.
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, collection: str = COLLECTION) -> None:
         self._client = client
+        self.collection_name = collection
         with _chroma_errors(Message("index.op.open_collection")):
             self._collection = self._open_collection()
 
     def _open_collection(self) -> Any:
         # Cosine space: EmbeddingGemma and MiniLM vectors are L2-normalised; distance = 1 - cosine.
-        return self._client.get_or_create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        return self._client.get_or_create_collection(self.collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    def embedder(self) -> str | None:
+        """The embedder the collection was built with, as recorded in its metadata (None: not recorded)."""
+        with _chroma_errors(Message("index.op.read")):
+            return (self._collection.metadata or {}).get("embedder")
+
+    def record_embedder(self, name: str) -> None:
+        """Write the embedder's name into the collection's metadata (a Chroma server has no manifest of ours)."""
+        with _chroma_errors(Message("index.op.write")):
+            if (self._collection.metadata or {}).get("embedder") != name:
+                self._collection.modify(metadata={"embedder": name})  # the distance function stays (it is configuration)
 
     def reset(self) -> None:
         """Delete every chunk (drops and recreates the collection)."""
@@ -269,6 +286,21 @@ def open_chroma(path: Path) -> Any:
         raise IndexStateError("index.vectors_unopenable", path=path, error_type=type(exc).__name__, error=str(exc)) from exc
 
 
+def open_chroma_server(url: str) -> Any:
+    """A Chroma HttpClient for ``url`` (``http://host:port``) with telemetry off; IndexStateError if unreachable."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise IndexStateError("index.server_bad_url", url=url)
+    try:
+        return chromadb.HttpClient(host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+                                   ssl=parts.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # noqa: BLE001 - connection refused, TLS, version mismatch: all "cannot use the server"
+        raise IndexStateError("index.server_unreachable", url=url, error=str(exc) or type(exc).__name__) from exc
+
+
 def close_chroma(client: Any | None, path: Path) -> None:
     """Release a PersistentClient (if any) and drop Chroma's per-process cache entry for ``path``.
 
@@ -310,8 +342,10 @@ class Index:
     vector store lacks; searches refuse such an index and the next ingest re-embeds them.
     """
 
-    def __init__(self, folder: Path, client: Any | None = None) -> None:
+    def __init__(self, folder: Path, client: Any | None = None, *, collection: str = COLLECTION, shared: bool = False) -> None:
         self.folder = folder
+        #: The vector store is a Chroma server that others may use too: never wipe chunks this index did not record.
+        self.shared = shared
         self.manifest_path = folder / "manifest.json"
         self.keyword_path = folder / "keyword"
         self.chroma_path = folder / "chroma"
@@ -331,7 +365,7 @@ class Index:
         try:
             if self._client is None:
                 self._client = open_chroma(self.chroma_path)
-            self._vectors = VectorStore(self._client)
+            self._vectors = VectorStore(self._client, collection)
             self._manifest = Manifest.load(self.manifest_path)
             self.missing_chunks = self._count_missing()
         except IndexStateError as exc:
@@ -404,6 +438,10 @@ class Index:
         vector store lacks chunks the manifest lists.
         """
         manifest = self.manifest
+        recorded = self.vectors.embedder() if self.shared else None
+        if recorded is not None and recorded != name:
+            raise IndexMismatchError("index.server_embedder_mismatch", built=recorded, configured=name,
+                                     collection=self.vectors.collection_name)
         if manifest is None:
             return
         if manifest.embedder != name or (dimension is not None and manifest.dimension != dimension):
@@ -458,9 +496,15 @@ class Index:
             manifest = self.manifest
             if manifest is None:
                 if self.vectors.count():
+                    if self.shared:
+                        # Another installation's chunks (or ours, with the index folder lost): never wiped implicitly.
+                        raise IndexStateError("index.server_foreign_chunks", collection=self.vectors.collection_name,
+                                              chunks=self.vectors.count(), manifest=self.manifest_path)
                     self.vectors.reset()
                 manifest = self._manifest = Manifest(embedder=embedder, dimension=dimension)
                 manifest.save(self.manifest_path)
+            if self.shared:
+                self.vectors.record_embedder(embedder)
             return manifest
 
     def searchable_ids(self) -> set[str]:

@@ -214,13 +214,18 @@ class LlmTicket:
 
 
 class LlmQueue:
-    """First come, first served access to the one local chat model.
+    """First come, first served access to the chat model.
 
-    Answers in llm mode take seconds to minutes on a CPU and the model serves one request at a time,
-    so requests line up and each waiter can show its position. Extractive answers never wait here.
+    Answers in llm mode take seconds to minutes on a CPU and the local model serves one request at a
+    time, so requests line up and each waiter can show its position. A model server serves ``slots``
+    requests at once (``ASSISTANT_LLM_SLOTS``): the first ``slots`` tickets hold the model together.
+    Extractive answers never wait here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, slots: int = 1) -> None:
+        if slots < 1:
+            raise ValueError("an LlmQueue needs at least one slot")
+        self.slots = slots
         self._line: deque[LlmTicket] = deque()
         self._changed = threading.Condition()
 
@@ -237,11 +242,12 @@ class LlmQueue:
 
     def _position(self, ticket: LlmTicket) -> int:
         with self._changed:
-            return self._line.index(ticket) if ticket in self._line else 0
+            index = self._line.index(ticket) if ticket in self._line else 0
+            return max(0, index - self.slots + 1)
 
     def _wait(self, ticket: LlmTicket, timeout: float) -> bool:
         with self._changed:
-            return self._changed.wait_for(lambda: bool(self._line) and self._line[0] is ticket, timeout)
+            return self._changed.wait_for(lambda: ticket in self._line and self._line.index(ticket) < self.slots, timeout)
 
     def _release(self, ticket: LlmTicket) -> None:
         with self._changed:

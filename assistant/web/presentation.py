@@ -432,6 +432,8 @@ def collect_status(
     except AssistantError:
         pass  # an injected embedder (tests, benchmarks) has no resolvable origin
     chat = ModelInfo(llm.name, llm.origin, llm.size_bytes) if llm is not None else None
+    if settings.llm_url:
+        chat = ModelInfo(f"{settings.llm_model or '–'} @ {settings.llm_url}", "external", None)
     if chat is None and default_mode == "llm":
         chat = ModelInfo("—", "external", None)
     records = list(records)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 import ipaddress
-import secrets
+import json
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Sequence
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -25,6 +26,7 @@ from ..messages import text
 if TYPE_CHECKING:
     from ..indexing.chunking import Chunk
     from ..indexing.store import DocumentRecord, Index
+    from .users import UserFile
 
 #: For the passage view: text only, no scripts, no external anything.
 HTML_HEADERS = {
@@ -135,15 +137,20 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class BasicAuthMiddleware:
-    """HTTP Basic authentication for every request (pages, API, websockets, documents).
+    """HTTP Basic authentication against the users file for every request (pages, API, websockets, documents).
 
-    Used when the UI listens on a non-loopback address: one check in front of everything, so the
-    document routes are protected exactly like the Gradio app.
+    One check in front of everything, so the document routes are protected exactly like the Gradio
+    app. The logged-in name goes into the request scope (``scope["user"]``) for the app. Run behind a
+    TLS-terminating reverse proxy when the UI is reachable from the network (docs/DEPLOYMENT.md):
+    Basic credentials travel with every request.
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], username: str, password: str) -> None:
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], users: "UserFile") -> None:
         self.app = app
-        self._expected = b"Basic " + _b64(f"{username}:{password}")
+        self.users = users
+        #: Which user a Gradio session (``session_hash``) belongs to: its state — the chat, an upload in
+        #: progress, a briefing — is served to that user only, even if another learns the hash.
+        self._owners: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -151,7 +158,16 @@ class BasicAuthMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         supplied = headers.get(b"authorization", b"")
-        if secrets.compare_digest(supplied, self._expected):
+        user = None
+        if supplied[:6].lower() == b"basic ":
+            # bcrypt is slow on purpose: checked off the event loop (and then remembered, see UserFile.login).
+            user = await anyio.to_thread.run_sync(self.users.login, supplied[6:].strip())
+        if user is not None:
+            scope["user"] = user
+            receive, session = await _session_of(scope, receive)
+            if session is not None and self._owners.setdefault(session, user) != user:
+                await _deny(scope, send, 403)
+                return
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -169,10 +185,54 @@ class BasicAuthMiddleware:
         await send({"type": "http.response.body", "body": text("serve.login_required", language).encode()})
 
 
-def _b64(text: str) -> bytes:
-    import base64
+#: Largest JSON body read to find a Gradio session id (event payloads are small; uploads are multipart).
+_SESSION_BODY_LIMIT = 1024 * 1024
 
-    return base64.b64encode(text.encode("utf-8"))
+
+async def _session_of(scope: Scope, receive: Receive) -> tuple[Receive, str | None]:
+    """The Gradio ``session_hash`` a request names (query string or JSON body), and a ``receive`` that
+    replays the body it read."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("session_hash"):
+        return receive, query["session_hash"][0]
+    headers = dict(scope.get("headers") or [])
+    if scope["type"] != "http" or scope.get("method") != "POST" or b"json" not in headers.get(b"content-type", b""):
+        return receive, None
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more and size <= _SESSION_BODY_LIMIT:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> MutableMapping[str, Any]:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    session = None
+    if not more:
+        try:
+            data = json.loads(body or b"{}")
+            session = data.get("session_hash") if isinstance(data, dict) else None
+        except ValueError:
+            session = None
+    return replay, session if isinstance(session, str) else None
+
+
+async def _deny(scope: Scope, send: Send, status: int) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": b"Forbidden"})
 
 
 def is_loopback(host: str) -> bool:
@@ -185,17 +245,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def ui_credentials(host: str, user: str, password: str) -> tuple[str, str] | None:
-    """The UI login (settings ``ui_user``/``ui_password``), or None to serve without one.
+def ui_login(host: str, users: "UserFile") -> "UserFile | None":
+    """The logins the UI asks for, or None to serve without.
 
-    Required for a non-loopback host (the documents and questions would otherwise be open to the
-    network): raises :class:`ConfigError` when they are missing. Optional on loopback.
+    With users in the file, a login is always required. Without users, the UI serves openly on loopback
+    only: a non-loopback host would open the documents and questions to the network (ConfigError).
     """
-    if user and password:
-        return user, password
+    if users.names():
+        return users
     if is_loopback(host):
         return None
-    raise ConfigError("serve.credentials_needed", host=host)
+    raise ConfigError("serve.users_needed", host=host, path=users.path)
 
 
 def pick_port(host: str, requested: int | None) -> int:

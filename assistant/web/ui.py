@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from ..models import ResolvedModel
     from ..answering.retrieval import Retriever
     from ..programmes.book import ProgrammeBook
+    from .users import UserFile
 
 #: What a callback returns: new values or updates for some components, keyed by component (the rest stay).
 Updates = dict[Any, Any]
@@ -220,7 +221,7 @@ class ChatUI:
         self.embedder_name = embedder_name  # for the status tab, as are settings and llm
         self.llm = llm
         self.language = language
-        self.queue = LlmQueue()
+        self.queue = LlmQueue(settings.llm_slots)
         #: The start-up indexing run, if any: shown in a banner; library changes wait for it.
         self.background = background
         self._view: View | None = None
@@ -673,7 +674,7 @@ class ChatUI:
 
 
 def create_server(
-    app: "App", *, language: str = "de", credentials: tuple[str, str] | None = None, background: BackgroundIngest | None = None,
+    app: "App", *, language: str = "de", users: "UserFile | None" = None, background: BackgroundIngest | None = None,
 ) -> "FastAPI":
     """The complete web app: document routes plus the Gradio UI at ``/``, optionally behind a login."""
     from fastapi import FastAPI
@@ -686,13 +687,13 @@ def create_server(
         enable_monitoring=False, max_file_size=f"{app.settings.upload_max_mb}mb", show_error=True,
         theme=gr.themes.Default(text_size=gr.themes.sizes.text_lg), css=CSS, js=JS,
     )
-    if credentials is not None:
-        server.add_middleware(BasicAuthMiddleware, username=credentials[0], password=credentials[1])
+    if users is not None:
+        server.add_middleware(BasicAuthMiddleware, users=users)
     return server
 
 
 def web_server(
-    app: "App", host: str, port: int, credentials: tuple[str, str] | None = None, background: BackgroundIngest | None = None,
+    app: "App", host: str, port: int, users: "UserFile | None" = None, background: BackgroundIngest | None = None,
 ) -> "uvicorn.Server":
     """The HTTP server for the web UI, configured but not started (``run()`` blocks until it is stopped).
 
@@ -701,16 +702,16 @@ def web_server(
     """
     import uvicorn
 
-    server = create_server(app, language=app.settings.language, credentials=credentials, background=background)
+    server = create_server(app, language=app.settings.language, users=users, background=background)
     config = uvicorn.Config(server, host=host.strip("[]"), port=port, log_level="warning")
     return uvicorn.Server(config)
 
 
-def serve(app: "App", host: str, port: int, credentials: tuple[str, str] | None = None, *, index_corpus: bool = True) -> None:
+def serve(app: "App", host: str, port: int, users: "UserFile | None" = None, *, index_corpus: bool = True) -> None:
     """Run the web UI until interrupted (blocking); with ``index_corpus``, index the corpus folder meanwhile."""
     language = app.settings.language
     background = BackgroundIngest(app.ingestor, on_finish=lambda status: _print_finish(status, language)) if index_corpus else None
-    server = web_server(app, host, port, credentials, background)
+    server = web_server(app, host, port, users, background)
     shown = host if host not in ("0.0.0.0", "::") else text("ui.this_host", language)
     shown = f"[{shown}]" if ":" in shown else shown
     print(text("ui.running", language, host=shown, port=port), flush=True, file=sys.stdout)
