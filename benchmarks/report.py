@@ -31,6 +31,7 @@ COMMANDS = {
     "heldout-written": ".venv/bin/assistant eval benchmarks/heldout_qa.jsonl --modes extractive,llm --out /tmp/heldout-written  # copy report.json/.md to docs/benchmarks/heldout/written-answers.*",
     "blind": ".venv/bin/assistant eval eval/blind/heldout.jsonl --modes extractive,llm --out /tmp/blind  # copy report.json/.md to docs/benchmarks/blind/heldout-after.*; tuning steps: eval/blind/tune.jsonl --modes extractive, report.json to docs/benchmarks/blind/tune/",
     "chat-models": ".venv/bin/python -m benchmarks.chat_models --questions ../shared/eval/dev_qa.jsonl --out docs/benchmarks/chat-models.json",
+    "team-load": "nice -n 5 .venv/bin/python -m benchmarks.team_load --out docs/benchmarks/team-load.json",
     "report": ".venv/bin/python -m benchmarks.report",
 }
 
@@ -273,6 +274,28 @@ def concurrency_table(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def team_load_table(data: dict[str, Any]) -> str:
+    """benchmarks/team_load.py: concurrent chats through the Gradio client against Chroma and model servers."""
+    settings, seq, conc = data["settings"], data["sequential_s"], data["concurrent_s"]
+    machine = data["machine"]
+    return "\n".join([
+        f"{settings['chats']} chats at once through `gradio_client`, logged in as {settings['users']} users, each asking one question "
+        f"in llm mode; vectors on `{settings['chroma']}`, answers from {settings['model_server']} (up to {settings['max_tokens']} tokens); "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['date']}.",
+        "",
+        "| chats | alone p50 / p95 s | concurrent p50 / p95 / max s | wall s | errors | answers ≠ alone | of them another chat's |",
+        "|---|---|---|---|---|---|---|",
+        f"| {settings['chats']} | {_num(seq['p50'], 1)} / {_num(seq['p95'], 1)} | {_num(conc['p50'], 1)} / {_num(conc['p95'], 1)} / "
+        f"{_num(conc['max'], 1)} | {conc['wall']} | {len(data['errors'])} | {len(data['not_matching_reference'])} | "
+        f"{len(data['another_chats_answer'])} |",
+        "",
+        f"One `llama_cpp.server` on {machine['cores']} cores writes one answer at a time: the wall time ({conc['wall']:.0f} s) is about "
+        f"the chats one after another ({settings['chats']} × {seq['p50']:.1f} s = {settings['chats'] * seq['p50']:.0f} s), so the p95 grows "
+        "with the number of chats. Shorter waits need a server with parallel slots (vLLM on a GPU) and `ASSISTANT_LLM_SLOTS` to match. "
+        "Answers that differ from the chat alone differ in wording only (greedy decoding over a shared prompt cache), none is another chat's.",
+    ]) + "\n"
+
+
 def _num(value: Any, digits: int = 2) -> str:
     if value is None:
         return "–"
@@ -441,8 +464,11 @@ def build(results: Path) -> str:
             variants_table(variants) if variants else _missing("embed-variants"), "", VARIANT_CHOICE, ""]
     out += ["### Concurrency (8 chat sessions and an upload at once)", ""]
     out += [concurrency_table(concurrency) if concurrency else _missing("concurrency"), ""]
+    team = _load(results / "team-load.json")
+    out += ["### Team deployment (Chroma server, model server, logins)", ""]
+    out += [team_load_table(team) if team else _missing("team-load"), ""]
     out += ["## Reproduce", "", "After `bash scripts/setup.sh --test`, from the repository root (quiet machine for timings):", "", "```bash"]
-    out += [COMMANDS[k] for k in ("bench", "eval", "xquad-gemma", "xquad-minilm", "dev", "chunks", "k-sweep", "heldout", "heldout-written", "blind", "concurrency", "backend-vs-pytorch16", "backends", "embed-variants", "chat-models", "report")]
+    out += [COMMANDS[k] for k in ("bench", "eval", "xquad-gemma", "xquad-minilm", "dev", "chunks", "k-sweep", "heldout", "heldout-written", "blind", "concurrency", "backend-vs-pytorch16", "backends", "embed-variants", "chat-models", "team-load", "report")]
     out += ["```", ""]
     return "\n".join(out)
 

@@ -362,7 +362,9 @@ class ChatUI:
                 outputs=[chatbot, sources, query, question, session], show_progress="hidden",
                 # A question sent right after "Stopp" (or while an answer runs) waits for it instead of being dropped.
                 trigger_mode="always_last",
-                concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", **private,
+                concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer",
+                # Callable by gradio_client (scripts, the team load run) but not advertised; behind the login like all else.
+                api_name="ask", api_visibility="undocumented",
             )
             # Stopping sets a flag the streaming step checks (see conversation.stop_turn): Gradio's
             # `cancels=` leaves the browser's request pending and swallows a question sent right after.
