@@ -292,7 +292,8 @@ def team_load_table(data: dict[str, Any]) -> str:
         f"One `llama_cpp.server` on {machine['cores']} cores writes one answer at a time: the wall time ({conc['wall']:.0f} s) is about "
         f"the chats one after another ({settings['chats']} × {seq['p50']:.1f} s = {settings['chats'] * seq['p50']:.0f} s), so the p95 grows "
         "with the number of chats. Shorter waits need a server with parallel slots (vLLM on a GPU) and `ASSISTANT_LLM_SLOTS` to match. "
-        "Answers that differ from the chat alone differ in wording only (greedy decoding over a shared prompt cache), none is another chat's.",
+        + ("Answers that differ from the chat alone differ in wording only (greedy decoding over a shared prompt cache); none is another chat's."
+           if not data["another_chats_answer"] else f"**{len(data['another_chats_answer'])} answers are another chat's: mixing.**"),
     ]) + "\n"
 
 
