@@ -589,6 +589,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Please shorten the question or raise ASSISTANT_LLM_CONTEXT.",
     },
     "prompt.question_label": {"de": "Frage", "en": "Question"},
+    "prompt.today": {"de": "(Heute ist der {date}.)", "en": "(Today is {date}.)"},
     "prompt.answer_label": {"de": "Antwort", "en": "Answer"},
     "answer.refusal": {
         "de": "Dazu enthält die Wissensbasis keine ausreichenden Informationen. Ich kann die Frage daher nicht "

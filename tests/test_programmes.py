@@ -405,3 +405,19 @@ def test_chat_answer_warns_about_the_expired_programme(programme_app) -> None:  
     data = answer.to_json()
     assert data["alerts"][0]["kind"] == "expired"
     assert {c["text"] for c in data["citations"]} <= {r["text"] for r in data["retrieved"]}  # the eval's "citations valid"
+
+
+def test_written_answer_sees_the_dated_passage_and_today(settings: Settings) -> None:
+    from assistant.app import build_app
+    from tests.fakes import HashEmbedder, ScriptedChatModel
+
+    (settings.corpus_dir / "fonds.md").write_text("---\ntitle: Förderprogramm: Fonds Gemeinwohl (BMT)\n---\n\n" + _GUIDELINE, encoding="utf-8")
+    model = ScriptedChatModel("Antragsberechtigt sind gemeinnützige Vereine und Kommunen [1].")
+    app = build_app(settings.with_(today="2027-02-01", min_evidence=0.05, sure_evidence=0.05), embedder=HashEmbedder(dimension=256),
+                    chat_model=model)
+    app.ingestor.ingest()
+    answer = app.answerer.ask("Kann ein Verein beim Fonds Gemeinwohl noch einen Antrag stellen?", mode="llm")
+    assert model.prompts, answer.text
+    prompt = model.prompts[-1][-1]["content"]
+    assert "befristet bis zum 31. Dezember 2026" in prompt and prompt.rstrip().endswith("(Heute ist der 01.02.2027.)")
+    assert answer.text.startswith("Achtung: „Fonds Gemeinwohl“ ist seit dem 31.12.2026 außer Kraft")

@@ -30,6 +30,7 @@ from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
 from ..messages import text
 from ..text import STOPWORDS, asked_detail, detect_language, digits, number_occurs, numbers, says_not_in_sources, states_detail
+from ..programmes.dates import format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
 from .evidence import Evidence, SourceExcerpt, Unit, innermost_heading
 from .prompting import FittedPrompt, Message, fit_messages
@@ -342,14 +343,33 @@ class Answerer:
         assert grounding.evidence is not None, "a refused question has no prompt"
         p = self.params
         excerpts = grounding.evidence.excerpts(p.prompt_units, p.prompt_margin, p.prompt_chars)
-        return excerpts, self.fit(model, grounding, excerpts)
+        return excerpts, self.fit(model, grounding, self._with_validity(excerpts, grounding))
+
+    @staticmethod
+    def _with_validity(excerpts: list[SourceExcerpt], grounding: Grounding) -> list[SourceExcerpt]:
+        """The excerpts, with the passage that dates a programme first when the answer carries a validity line.
+
+        The written answer must not say "ja, beantragen" under a line that says the guideline expired: the
+        model sees the dated passage (and, in the question, today's date; see :meth:`fit`). Modifies ``excerpts``.
+        """
+        for alert in grounding.answer.alerts:
+            if any(alert.quote in e.text for e in excerpts):
+                continue
+            hit = next((h for h in grounding.answer.retrieved if alert.quote in h.chunk.text), None)
+            if hit is not None:
+                excerpts.insert(0, SourceExcerpt(hit, (alert.quote,)))
+        return excerpts
 
     def fit(self, model: "ChatModel", grounding: Grounding, excerpts: Sequence[SourceExcerpt]) -> FittedPrompt:
         """The instructions and worked example, then one turn with ``excerpts`` and the question, fitted to ``model``."""
         language = grounding.language
+        question = grounding.question
+        if grounding.answer.alerts and self.notes is not None:
+            # "Kann ich noch …?" depends on the day: the model compares the dated passage with it.
+            question += " " + text("prompt.today", language, date=format_date(self.notes.book.today(), language))
         return fit_messages(
             instruction_prefix(language), [format_excerpt(n, e) for n, e in enumerate(excerpts, start=1)],
-            grounding.question, model.count_tokens, model.context_window, self.params.max_new_tokens,
+            question, model.count_tokens, model.context_window, self.params.max_new_tokens,
             sources_header=text("answer.sources_header", language), question_label=text("prompt.question_label", language),
         )
 
