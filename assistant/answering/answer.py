@@ -347,7 +347,7 @@ class Answerer:
 
     @staticmethod
     def _with_validity(excerpts: list[SourceExcerpt], grounding: Grounding) -> list[SourceExcerpt]:
-        """The excerpts, with the passage that dates a programme first when the answer carries a validity line.
+        """The excerpts, plus the passage that dates a programme when the answer carries a validity line.
 
         The written answer must not say "ja, beantragen" under a line that says the guideline expired: the
         model sees the dated passage (and, in the question, today's date; see :meth:`fit`). Modifies ``excerpts``.
@@ -357,7 +357,7 @@ class Answerer:
                 continue
             hit = next((h for h in grounding.answer.retrieved if alert.quote in h.chunk.text), None)
             if hit is not None:
-                excerpts.insert(0, SourceExcerpt(hit, (alert.quote,)))
+                excerpts.append(SourceExcerpt(hit, (alert.quote,)))  # after the evidence for the question itself
         return excerpts
 
     def fit(self, model: "ChatModel", grounding: Grounding, excerpts: Sequence[SourceExcerpt]) -> FittedPrompt:
