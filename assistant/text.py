@@ -227,6 +227,11 @@ _ASKED_DETAIL = (
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
+    # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist der Höchstbetrag?") is stated only as an
+    # amount with its currency; any other number nearby (a date, "neun Use Cases") would answer another question.
+    ("amount", re.compile(
+        r"\b(?:welche[mnrs]?|jährliche[mnrs]?|wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\b(?:budget|fördersumme|geldbetrag|summe|kosten|geld|mittel)\b"
+        r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
     ("count", re.compile(
         r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
         r"|\bhow\s+(?:many|much)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
@@ -249,7 +254,8 @@ _DURATION = re.compile(
     r"|\b(?:unverzüglich|unbefristet|jährlich|monatlich)\b",
     re.IGNORECASE,
 )
-_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION}
+_AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
+_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT}
 # A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021"), an amount
 # that looks like one is ("2000 Euro").
 _NOT_A_COUNT = re.compile(
@@ -259,7 +265,7 @@ _NOT_A_COUNT = re.compile(
 
 
 def asked_detail(question: str) -> str | None:
-    """The kind of value a question asks for: "count" (a number or amount), "duration", or None."""
+    """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             return kind

@@ -13,9 +13,11 @@ from tests.fakes import HashEmbedder
 
 @pytest.mark.parametrize(("question", "kind"), [
     ("Wie viele Projekte wurden in der ersten Förderrunde bewilligt?", "count"),
-    ("Mit welchem jährlichen Budget ist das Civic Data Lab ausgestattet?", "count"),
+    ("Mit welchem jährlichen Budget ist das Civic Data Lab ausgestattet?", "amount"),
+    ("Wie hoch sind die Kosten des Projekts?", "amount"),
     ("Wie hoch ist die Förderquote für Hochschulen?", "count"),
-    ("How much funding can an organisation receive per year?", "count"),
+    ("How much funding can an organisation receive per year?", "amount"),
+    ("How many projects were funded?", "count"),
     ("Wie viele Wochen braucht die Prüfung?", "duration"),
     ("Wie lange gilt die Richtlinie?", "duration"),
     ("Bis wann müssen Anträge eingereicht werden?", None),  # "unbefristet" answers it as well as a date
@@ -33,6 +35,12 @@ def test_states_detail_ignores_references_and_years_for_counts() -> None:
     assert states_detail("count", "Zuschüsse von 2000 Euro")
     assert states_detail("duration", "mindestens zehn Tage") and states_detail("duration", "binnen 72 Stunden")
     assert not states_detail("duration", "Die Prüfung erfolgt durch den Normenkontrollrat.")
+
+
+def test_an_amount_needs_its_currency() -> None:
+    assert states_detail("amount", "maximal EUR 250.000 jährlich") and states_detail("amount", "bis zu 300.000 Euro")
+    assert states_detail("amount", "ein Budget von 1,5 Mio. Euro") and states_detail("amount", "Kosten von 840 €")
+    assert not states_detail("amount", "aktuell neun Use Cases in 12 Kommunen seit 2021")
 
 
 PROGRAMME = """# Programm Stadtgrün

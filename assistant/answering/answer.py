@@ -384,7 +384,8 @@ class Answerer:
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
         elif kind:
-            detail = text("answer.detail.count", language) if kind == "count" else text("answer.detail.duration", language)
+            detail = {"count": text("answer.detail.count", language), "duration": text("answer.detail.duration", language),
+                      "amount": text("answer.detail.amount", language)}[kind]
             lines = [text("answer.refusal_kind", language, detail=detail)]
         else:
             lines = [text("answer.refusal", language)]
