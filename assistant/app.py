@@ -68,49 +68,47 @@ class App:
 
 
 class LazyChatModel:
-    """Creates the llama.cpp model on first request, once; re-raises a resolution error only then."""
+    """Creates the chat model on first request, once (thread-safe): nothing is loaded or contacted before.
 
-    def __init__(self, settings: Settings, resolved: "ResolvedModel | None", error: ModelError | None) -> None:
-        self._settings = settings
-        self._resolved = resolved
-        self._error = error
-        self._model: "ChatModel | None" = None
-        self._lock = threading.Lock()
+    ``create`` makes the model; an error it raises (a model not set up) is raised again on each request.
+    """
 
-    def __call__(self) -> "ChatModel":
-        if self._resolved is None:
-            assert self._error is not None
-            raise self._error
-        with self._lock:
-            if self._model is None:
-                from .answering.llm import LlamaCppChatModel
-
-                self._model = LlamaCppChatModel(
-                    self._resolved.path,
-                    self._resolved.name,
-                    n_ctx=self._settings.llm_context,
-                    n_threads=self._settings.n_threads,
-                )
-            return self._model
-
-
-class RemoteChatModel:
-    """Creates the model-server client on first request, once (no connection is made before)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+    def __init__(self, create: Callable[[], "ChatModel"]) -> None:
+        self._create = create
         self._model: "ChatModel | None" = None
         self._lock = threading.Lock()
 
     def __call__(self) -> "ChatModel":
         with self._lock:
             if self._model is None:
-                from .answering.remote import OpenAIChatModel
-
-                s = self._settings
-                self._model = OpenAIChatModel(s.llm_url.strip(), s.llm_model, s.llm_api_key,
-                                              context_window=s.llm_context, timeout_s=s.llm_timeout_s)
+                self._model = self._create()
             return self._model
+
+    @classmethod
+    def local(cls, settings: Settings, resolved: "ResolvedModel | None", error: ModelError | None) -> "LazyChatModel":
+        """The GGUF ``resolved`` on llama.cpp; ``error`` (why there is none) when it is None."""
+
+        def create() -> "ChatModel":
+            if resolved is None:
+                assert error is not None
+                raise error
+            from .answering.llm import LlamaCppChatModel
+
+            return LlamaCppChatModel(resolved.path, resolved.name, n_ctx=settings.llm_context, n_threads=settings.n_threads)
+
+        return cls(create)
+
+    @classmethod
+    def remote(cls, settings: Settings) -> "LazyChatModel":
+        """The OpenAI-compatible model server of ``ASSISTANT_LLM_URL`` (team deployment)."""
+
+        def create() -> "ChatModel":
+            from .answering.remote import OpenAIChatModel
+
+            return OpenAIChatModel(settings.llm_url.strip(), settings.llm_model, settings.llm_api_key,
+                                   context_window=settings.llm_context, timeout_s=settings.llm_timeout_s)
+
+        return cls(create)
 
 
 def build_app(
@@ -137,7 +135,7 @@ def build_app(
         default_mode: Mode = "llm"
     elif settings.llm_url:
         # Team deployment: answers from an OpenAI-compatible model server (created on first use).
-        factory = RemoteChatModel(settings)
+        factory = LazyChatModel.remote(settings)
         default_mode = "llm"
     else:
         error: ModelError | None = None
@@ -145,7 +143,7 @@ def build_app(
             resolved = resolve_llm(settings)
         except ModelError as exc:
             error = exc
-        factory = LazyChatModel(settings, resolved, error)
+        factory = LazyChatModel.local(settings, resolved, error)
         # Only an instruct model (one with a chat template) can write answers; a base model would
         # continue the prompt as a document and get facts wrong, so it is never the default voice.
         default_mode = "llm" if resolved is not None and resolved.has_chat_template else "extractive"

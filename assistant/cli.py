@@ -283,10 +283,15 @@ def _documents(settings: Settings, args: argparse.Namespace, build_app: AppFacto
     return 0
 
 
+#: Characters of a profile value on one line of ``assistant programmes`` (``--json`` has it all).
+CLI_VALUE_CHARS = 160
+
+
 def _programmes(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:
     from .programmes.book import overview
     from .programmes.dates import format_date
     from .programmes.profiles import FIELD_LABELS, FIELDS
+    from .text import shortened
 
     app = _app_with_index(settings, build_app, ingest_if_empty=True)
     # Profiles are made at ingest: bring changed files (and an index of an older version) up to date first.
@@ -310,7 +315,7 @@ def _programmes(settings: Settings, args: argparse.Namespace, build_app: AppFact
             value = field.value or text("programme.not_stated", language)
             pages = sorted({s.page for s in field.statements if s.page})
             where = f" [{', '.join(text('answer.page', language, page=p).strip(' ,') for p in pages)}]" if pages else ""
-            print(f"  {FIELD_LABELS[name].render(language)}: {_shortened(value)}{where}")
+            print(f"  {FIELD_LABELS[name].render(language)}: {shortened(value, CLI_VALUE_CHARS)}{where}")
     return 0
 
 
@@ -331,7 +336,7 @@ def _brief(settings: Settings, args: argparse.Namespace, build_app: AppFactory) 
 
     briefing = build_briefing(
         project, book=app.programmes, retriever=app.retriever, answerer=app.answerer, language=language, mode=args.mode,
-        knowledge_base_date=knowledge_base_date([r.indexed_at for r in app.index.records().values()]), progress=progress,
+        knowledge_base_date=knowledge_base_date(app.index.records().values()), progress=progress,
     )
     blocks = briefing_blocks(briefing)
     if args.out is None:
@@ -365,10 +370,6 @@ def _users(settings: Settings, args: argparse.Namespace, build_app: AppFactory) 
     new = users.add(args.name, password)
     print(text("users.added", language, name=args.name, path=users.path) if new else text("users.changed", language, name=args.name, path=users.path))
     return 0
-
-
-def _shortened(value: str, limit: int = 160) -> str:
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def _ui(settings: Settings, args: argparse.Namespace, build_app: AppFactory) -> int:

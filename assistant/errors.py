@@ -59,6 +59,12 @@ class IndexMismatchError(IndexStateError):
     """The index was built with a different embedding model than the one configured."""
 
 
+class BriefingCancelled(AssistantError):
+    """The user stopped an advisory briefing; nothing was written."""
+
+    exit_code = 130
+
+
 class InputError(AssistantError):
     """A user-supplied input (query file, question) is malformed."""
 

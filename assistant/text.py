@@ -264,6 +264,11 @@ _NOT_A_COUNT = re.compile(
 )
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", or None."""
     for kind, pattern in _ASKED_DETAIL:

@@ -289,7 +289,7 @@ def _llm(
             from assistant.models import resolve_llm
 
             try:
-                chat_model = LazyChatModel(settings, resolve_llm(settings), None)()
+                chat_model = LazyChatModel.local(settings, resolve_llm(settings), None)()
             except ModelError as exc:
                 entry["skipped"] = f"kein Sprachmodell: {exc}"
                 return

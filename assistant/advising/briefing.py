@@ -25,29 +25,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from ..errors import AssistantError
+from ..errors import BriefingCancelled
 from ..messages import Message, text
-from ..programmes.dates import format_date
-from ..programmes.profiles import Profile, Statement
+from ..loaders.base import collapse_whitespace
+from ..programmes.profiles import Profile, Statement, format_euro, format_percent
 from .project import ProjectProfile
 
 if TYPE_CHECKING:
     from ..answering.answer import Answer, Answerer
     from ..answering.retrieval import Retriever
+    from ..indexing.store import DocumentRecord
     from ..programmes.book import ProgrammeBook
 
 #: Programmes whose conditions are detailed (the best fitting ones).
 CONDITION_PROGRAMMES = 3
 
 BriefingProgress = Callable[[int, int, str], None]
-
-
-class BriefingCancelled(AssistantError):
-    """The user stopped the briefing (nothing is written)."""
-
-    exit_code = 130
 
 
 @dataclass(frozen=True)
@@ -112,10 +107,11 @@ class _Sources:
         self._numbers: dict[tuple[str, int | None, str], int] = {}
 
     def cite(self, source: str, title: str, page: int | None, section: str, quote: str) -> int:
-        key = (source, page, " ".join(quote.split()))
+        quote = collapse_whitespace(quote)
+        key = (source, page, quote)
         if key not in self._numbers:
             n = len(self.items) + 1
-            self.items.append(Source(n, source, title, page, section, " ".join(quote.split())))
+            self.items.append(Source(n, source, title, page, section, quote))
             self._numbers[key] = n
         return self._numbers[key]
 
@@ -262,11 +258,10 @@ def _judge(project: ProjectProfile, profile: Profile, dated: Profile, today: dt.
     applicants = profile.fields["applicants"]
     if applicants.statements:
         refs = tuple(sources.statement(profile, s) for s in applicants.statements)
-        key = {"yes": "brief.eligible.yes", "excluded": "brief.eligible.excluded", "unclear": "brief.eligible.unclear"}[who]
-        fit.lines.append(Line(_eligibility_text(key, project.legal_form, language), refs))
+        fit.lines.append(Line(_eligibility_text(who, project.legal_form, language), refs))
     excluded = profile.fields["excluded"]
     if who == "excluded" and excluded.statements:
-        fit.lines.append(Line(" ".join(excluded.statements[0].quote.split()), (sources.statement(profile, excluded.statements[0]),), quote=True))
+        fit.lines.append(Line(collapse_whitespace(excluded.statements[0].quote), (sources.statement(profile, excluded.statements[0]),), quote=True))
     amount = profile.fields["max_amount"]
     within: bool | None = None
     if amount.statements and amount.number:
@@ -275,7 +270,7 @@ def _judge(project: ProjectProfile, profile: Profile, dated: Profile, today: dt.
             # "300.000 EUR jährlich" over a 24-month project allows twice that.
             years = max(1.0, (project.duration_months or 12) / 12) if "jährlich" in amount.value else 1.0
             within = project.budget_eur <= amount.number * years
-            budget = f"{project.budget_eur:,.0f}".replace(",", ".") + " EUR"
+            budget = format_euro(project.budget_eur)
             line = (text("brief.amount.within", language, budget=budget, amount=amount.value) if within
                     else text("brief.amount.beyond", language, budget=budget, amount=amount.value))
             fit.lines.append(Line(line, refs))
@@ -300,11 +295,11 @@ def _judge(project: ProjectProfile, profile: Profile, dated: Profile, today: dt.
     return fit
 
 
-def _eligibility_text(key: str, legal_form: str, language: str) -> str:
+def _eligibility_text(who: str, legal_form: str, language: str) -> str:
     form = legal_form or text("brief.no_legal_form", language)
-    if key == "brief.eligible.yes":
+    if who == "yes":
         return text("brief.eligible.yes", language, form=form)
-    if key == "brief.eligible.excluded":
+    if who == "excluded":
         return text("brief.eligible.excluded", language, form=form)
     return text("brief.eligible.unclear", language, form=form)
 
@@ -317,7 +312,7 @@ def _conditions(profile: Profile, language: str, sources: _Sources) -> list[Line
         lines.append(Line(text("brief.rate", language, rate=rate.value, own=_own_share(rate.value)), refs))
     for name in ("excluded", "procedure", "deadlines"):
         for statement in profile.fields[name].statements:
-            lines.append(Line(" ".join(statement.quote.split()), (sources.statement(profile, statement),), quote=True))
+            lines.append(Line(collapse_whitespace(statement.quote), (sources.statement(profile, statement),), quote=True))
     if not lines:
         lines.append(Line(text("brief.no_conditions", language)))
     return lines
@@ -325,10 +320,8 @@ def _conditions(profile: Profile, language: str, sources: _Sources) -> list[Line
 
 def _own_share(rate: str) -> str:
     """The own contribution a funding rate leaves: "90 %" → "10 %", "50–100 %" → "0–50 %"."""
-    rates = [float(r.replace(",", ".")) for r in re.findall(r"\d+(?:,\d+)?", rate)]
-    shares = sorted({max(0.0, 100 - r) for r in rates})
-    written = [f"{v:g}".replace(".", ",") for v in shares]
-    return f"{written[0]} %" if len(written) == 1 else f"{written[0]}–{written[-1]} %"
+    shares = sorted({max(0.0, 100 - float(r.replace(",", "."))) for r in re.findall(r"\d+(?:,\d+)?", rate)})
+    return format_percent(shares[0], shares[-1] if len(shares) > 1 else None)
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -340,7 +333,7 @@ def _answer_lines(answer: "Answer", sources: _Sources) -> list[Line]:
         return [Line(answer.text.split("\n")[0])]
     if answer.mode == "extractive":
         return [
-            Line(" ".join(quote.split()), (sources.cite(c.source, c.title, c.page, c.section, quote),), quote=True)
+            Line(collapse_whitespace(quote), (sources.cite(c.source, c.title, c.page, c.section, quote),), quote=True)
             for c in answer.citations for quote in c.quotes
         ]
     numbers = {c.n: sources.cite(c.source, c.title, c.page, c.section, c.quotes[0] if c.quotes else c.text)
@@ -389,16 +382,12 @@ def _open_questions(project: ProjectProfile, briefing: Briefing, book: "Programm
     return list(dict.fromkeys(questions))
 
 
-def knowledge_base_date(indexed_at: Sequence[str]) -> dt.date | None:
-    """The date of the newest indexed document (ISO timestamps of the records)."""
+def knowledge_base_date(records: Iterable["DocumentRecord"]) -> dt.date | None:
+    """The date of the newest indexed document."""
     dates = []
-    for stamp in indexed_at:
+    for record in records:
         try:
-            dates.append(dt.datetime.fromisoformat(stamp).date())
+            dates.append(dt.datetime.fromisoformat(record.indexed_at).date())
         except ValueError:
             continue
     return max(dates, default=None)
-
-
-def date_text(value: dt.date | None, language: str) -> str:
-    return format_date(value, language) if value else "–"

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Literal, Sequence
 from ..errors import InputError
 from ..messages import text
 from ..programmes.dates import format_date
-from .briefing import Briefing, Line, Source, date_text
+from ..loaders.base import collapse_whitespace
+from ..programmes.profiles import format_euro
+from ..text import shortened
+from .briefing import Briefing, Line, Source
 
 if TYPE_CHECKING:
     from ..answering.answer import Answer
@@ -65,7 +68,7 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
     project = briefing.project
     blocks = [
         Block("title", text("brief.title", lang, name=project.name or text("brief.unnamed", lang))),
-        Block("meta", text("brief.meta", lang, kb=date_text(briefing.knowledge_base_date, lang), today=format_date(briefing.today, lang),
+        Block("meta", text("brief.meta", lang, kb=format_date(briefing.knowledge_base_date, lang) if briefing.knowledge_base_date else "–", today=format_date(briefing.today, lang),
                            mode=text("brief.mode.llm", lang) if briefing.mode == "llm" else text("brief.mode.extractive", lang))),
         Block("h2", text("brief.section.project", lang)),
         Block("p", project.description),
@@ -73,7 +76,7 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
     facts = [
         (text("brief.field.legal_form", lang), project.legal_form),
         (text("brief.field.topic", lang), project.topic),
-        (text("brief.field.budget", lang), f"{project.budget_eur:,.0f} EUR".replace(",", ".") if project.budget_eur else ""),
+        (text("brief.field.budget", lang), format_euro(project.budget_eur) if project.budget_eur else ""),
         (text("brief.field.duration", lang), text("brief.months", lang, months=project.duration_months) if project.duration_months else ""),
         (text("brief.field.personal_data", lang), _yes_no(project.personal_data, lang)),
         (text("brief.field.ai_on_people", lang), _yes_no(project.ai_on_people, lang)),
@@ -122,8 +125,7 @@ def source_blocks(sources: Sequence[Source], language: str) -> list[Block]:
     for source in sources:
         page = text("answer.page", language, page=source.page) if source.page else ""
         section = f" — {source.section}" if source.section else ""
-        quote = source.quote if len(source.quote) <= SOURCE_QUOTE_CHARS else source.quote[: SOURCE_QUOTE_CHARS - 1].rstrip() + "…"
-        blocks.append(Block("li", f"[{source.n}] {source.title}{page}{section} ({source.source}): „{quote}“"))
+        blocks.append(Block("li", f"[{source.n}] {source.title}{page}{section} ({source.source}): „{shortened(source.quote, SOURCE_QUOTE_CHARS)}“"))
     return blocks
 
 
@@ -160,7 +162,7 @@ def markdown(blocks: Sequence[Block]) -> str:
 
 
 def _escape_markdown(value: str) -> str:
-    value = " ".join(value.split())
+    value = collapse_whitespace(value)
     for char in "\\`*_#|<":
         value = value.replace(char, "\\" + char)
     return value.replace("[", "\\[").replace("]", "\\]") if "](" in value else value
@@ -199,7 +201,7 @@ def pdf_bytes(blocks: Sequence[Block], language: str) -> bytes:
         pdf.set_font(family, style, size)
         if block.kind in ("h2", "title"):
             pdf.ln(2)
-        body = clean(" ".join(block.text.split()))
+        body = clean(collapse_whitespace(block.text))
         if block.kind == "li":
             pdf.set_x(pdf.l_margin + 3)
             pdf.multi_cell(0, 5, ("• " if regular else "- ") + body, new_x="LMARGIN", new_y="NEXT")

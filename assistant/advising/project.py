@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError
+from ..loaders.base import collapse_whitespace
 
 #: A profile is a short text; a bigger file is not one (and is not read into memory).
 MAX_PROFILE_BYTES = 64 * 1024
@@ -128,4 +129,4 @@ def _converted(field: str, value: Any, where: str) -> Any:
         if months < 1:
             raise InputError("profile.not_months", where=where, value=str(value))
         return months
-    return " ".join(str(value).split())
+    return collapse_whitespace(str(value))

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..loaders.base import collapse_whitespace
 from ..messages import Message, text
 from ..programmes.dates import find_dates, format_date
 from ..programmes.profiles import Profile, Statement
@@ -82,7 +83,7 @@ class ValidityNotes:
         if not alerts:
             return answer
         # Each line followed by the passage that states the date, verbatim, so the reader sees the evidence.
-        lines = [f"{a.text}\n- „{_one_line(a.quote)}“ [{a.n}]" for a in alerts]
+        lines = [f"{a.text}\n- „{collapse_whitespace(a.quote)}“ [{a.n}]" for a in alerts]
         return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations, retrieved=retrieved, alerts=alerts)
 
     def _programmes(self, answer: "Answer", asked: bool) -> list[Profile]:
@@ -149,7 +150,3 @@ class ValidityNotes:
         n = max((c.n for c in citations), default=0) + 1
         citations.append(Citation(n, profile.source, title, statement.page, statement.section, body, (statement.quote,)))
         return n
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 #: Bump when loaders or the chunker change what they produce: every document is then re-processed
 #: on the next ingest (chunks whose text did not change keep their stored embeddings).
-PIPELINE_VERSION = 5  # 4: PDF card tables as one row each (issue 12); 5: programme profiles (issue 14)
+PIPELINE_VERSION = 4  # 4: PDF card tables as one row each (issue 12); programme profiles have their own PROFILE_VERSION
 
 #: Files in a corpus folder that describe the corpus rather than belong to it.
 IGNORED_NAMES = frozenset({"SOURCES.md", "README.md", "LICENSE", "LICENSE.md", "LICENSE.txt"})

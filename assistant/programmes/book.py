@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..text import STOPWORDS
@@ -93,7 +93,7 @@ class Row:
         data["status_text"] = self.status_text
         data["status_source"] = self.dated_by.source
         if self.dated_by is not self.profile:
-            data["validity_from_related"] = self.dated_by.fields["validity"].statements[0].__dict__
+            data["validity_from_related"] = asdict(self.dated_by.fields["validity"].statements[0])
         return data
 
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from ..loaders.base import collapse_whitespace
 from ..messages import Message, text
 from ..text import split_sentences
 from .dates import VALIDITY_CUE, Validity, find_dates, format_date, validity_of
@@ -277,7 +278,7 @@ def extract_profile(source: str, title: str, chunks: Sequence["Chunk"]) -> Profi
     # mention of "in Kraft" without a date.
     dated = [(s, v) for s in fields["validity"].statements if (v := validity_of(s.quote)).known][:1]
     validity = dated[0][1] if dated else Validity()
-    fields["validity"] = ProfileField(_one_line(dated[0][0].quote), [dated[0][0]]) if dated else ProfileField()
+    fields["validity"] = ProfileField(collapse_whitespace(dated[0][0].quote), [dated[0][0]]) if dated else ProfileField()
     profile = Profile(source, programme_name(title), fields, validity.valid_from, validity.valid_until)
     profile.extract_seconds = round(time.perf_counter() - started, 4)
     return profile
@@ -294,23 +295,23 @@ def _field(name: str, found: Sequence[_Candidate]) -> ProfileField:
             return ProfileField()
         best = max(amounts)
         yearly = any("jährlich" in t for t in texts)
-        return ProfileField(f"{_euro(best)} EUR" + (" jährlich" if yearly else ""), statements, best)
+        return ProfileField(format_euro(best) + (" jährlich" if yearly else ""), statements, best)
     if name == "funding_rate":
         rates = sorted({float(r.replace(",", ".")) for t in texts for r in _RATE.findall(t)})
         if not rates:
             return ProfileField()
-        value = f"{_percent(rates[0])} %" if len(rates) == 1 else f"{_percent(rates[0])}–{_percent(rates[-1])} %"
+        value = format_percent(rates[0]) if len(rates) == 1 else format_percent(rates[0], rates[-1])
         return ProfileField(value, statements, rates[-1])
     if name == "funding_type":
         kinds = [label for label, pattern in _TYPES if any(re.search(pattern, t) for t in texts)]
         return ProfileField(", ".join(kinds), statements) if kinds else ProfileField()
     if name == "funder":
         match = _FUNDER.search(texts[0])
-        return ProfileField(_one_line(match.group(0)) if match else _one_line(texts[0]), statements)
+        return ProfileField(collapse_whitespace(match.group(0) if match else texts[0]), statements)
     if name == "duration":
         match = _DURATION.search(texts[0])
-        return ProfileField(_one_line(match.group(0)) if match else _one_line(texts[0]), statements)
-    return ProfileField(_one_line(texts[0]), statements)
+        return ProfileField(collapse_whitespace(match.group(0) if match else texts[0]), statements)
+    return ProfileField(collapse_whitespace(texts[0]), statements)
 
 
 def _adding_types(found: Sequence[_Candidate]) -> list[_Candidate]:
@@ -335,16 +336,14 @@ def _amounts(text: str) -> list[float]:
     return values
 
 
-def _euro(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")
+def format_euro(value: float) -> str:
+    """"300.000 EUR" (German thousands separators)."""
+    return f"{value:,.0f}".replace(",", ".") + " EUR"
 
 
-def _percent(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def format_percent(low: float, high: float | None = None) -> str:
+    """"90 %", "2,5 %" or a range "50–100 %"."""
+    return "–".join(f"{v:g}".replace(".", ",") for v in (low, high) if v is not None) + " %"
 
 
 def programme_name(title: str) -> str:

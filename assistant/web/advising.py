@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
-from ..advising.briefing import Briefing, BriefingCancelled, build_briefing, knowledge_base_date
+from ..advising.briefing import Briefing, build_briefing, knowledge_base_date
 from ..advising.export import briefing_blocks, conversation_blocks, markdown, write_export
 from ..advising.project import profile_from_fields
-from ..errors import AssistantError
+from ..errors import AssistantError, BriefingCancelled
 from ..messages import text
 from .conversation import QUEUE_POLL_SECONDS, LlmQueue, Session
 
@@ -89,7 +89,7 @@ def run_briefing(
                     events.put(("progress", text("ui.brief.waiting", language, position=ticket.position())))
             briefing = build_briefing(
                 project, book=book, retriever=retriever, answerer=answerer, language=language, mode=mode,
-                knowledge_base_date=knowledge_base_date([r.indexed_at for r in index.records().values()]),
+                knowledge_base_date=knowledge_base_date(index.records().values()),
                 progress=lambda step, total, label: events.put(("progress", f"{label} ({step}/{total})")),
                 cancelled=run.is_cancelled,
             )

@@ -10,9 +10,11 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..loaders.base import collapse_whitespace
 from ..messages import Message, text
 from ..programmes.book import Row
 from ..programmes.profiles import FIELD_LABELS, FIELDS, ProfileField
+from ..text import shortened
 from .presentation import document_url, escape, escape_html, new_window_link
 
 #: Status filter choices: value → label.
@@ -72,7 +74,7 @@ def programme_rows(rows: Sequence[Row], filters: Filters, language: str) -> list
         profile = row.profile
         validity = row.dated_by.fields["validity"]
         table.append([
-            escape(_shortened(profile.name)),
+            escape(shortened(profile.name, CELL_CHARS)),
             _cell(row.dated_by.source, validity, language, shown=row.status_text),
             *(_cell(profile.source, profile.fields[name], language) for name in TABLE_FIELDS),
             escape(profile.source),
@@ -83,13 +85,9 @@ def programme_rows(rows: Sequence[Row], filters: Filters, language: str) -> list
 def _cell(source: str, field: ProfileField, language: str, shown: str | None = None) -> str:
     if not field.statements:
         return escape(shown or text("programme.not_stated", language))
-    value = _shortened(shown or field.value)
+    value = shortened(shown or field.value, CELL_CHARS)
     url = document_url(source, chunk_id=field.statements[0].chunk_id)
     return f"[{escape(value)}]({url})"
-
-
-def _shortened(value: str) -> str:
-    return value if len(value) <= CELL_CHARS else value[: CELL_CHARS - 1].rstrip() + "…"
 
 
 def compare_choices(rows: Sequence[Row]) -> list[tuple[str, str]]:
@@ -121,7 +119,7 @@ def _field_cell(source: str, field: ProfileField, language: str) -> str:
     if not field.statements:
         return f'<span class="not-stated">{escape_html(text("programme.not_stated", language))}</span>'
     passages = _passages(source, field, language)
-    if len(field.statements) == 1 and field.value == " ".join(field.statements[0].quote.split()):
+    if len(field.statements) == 1 and field.value == collapse_whitespace(field.statements[0].quote):
         return passages  # the value is the passage itself: shown once
     return f"<strong>{escape_html(field.value)}</strong>" + passages
 
