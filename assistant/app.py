@@ -16,6 +16,7 @@ from .errors import ModelError
 from .indexing.ingest import Ingestor
 from .answering.retrieval import Retriever
 from .answering.validity import ValidityNotes
+from .answering.warmup import EvidenceWarmer
 from .programmes.book import ProgrammeBook
 from .models import ResolvedModel, resolve_llm
 from .indexing.store import Index, open_chroma_server
@@ -65,6 +66,9 @@ class App:
     programmes: ProgrammeBook
     #: Which chat model answers in llm mode (None when none is available), for status displays.
     llm: "ResolvedModel | None"
+    #: Embeds the evidence units of the index in idle time (the web UI requests it); None when switched
+    #: off or without an embedding cache to keep them in.
+    warmer: EvidenceWarmer | None = None
 
 
 class LazyChatModel:
@@ -150,7 +154,10 @@ def build_app(
     programmes = ProgrammeBook(index.records, settings.today_date)
     notes = ValidityNotes(programmes, lambda ids: index.chunks(ids)[0])
     answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache, notes)
-    return App(settings, embedder, index, retriever, ingestor, answerer, programmes, resolved)
+    warmer = None
+    if settings.evidence_warmup and cache is not None:
+        warmer = EvidenceWarmer(answerer.warm_evidence, lambda: index.chunks(sorted(index.searchable_ids()))[0], settings.embed_batch_size)
+    return App(settings, embedder, index, retriever, ingestor, answerer, programmes, resolved, warmer)
 
 
 def embedding_cache(settings: Settings, embedder: "Embedder") -> EmbeddingCache | None:
@@ -161,5 +168,5 @@ def embedding_cache(settings: Settings, embedder: "Embedder") -> EmbeddingCache 
     """
     if not settings.embed_cache:
         return None
-    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite", f"{embedder.name}|max_tokens={settings.embed_max_tokens}")
+    return EmbeddingCache(settings.embed_cache_path, f"{embedder.name}|max_tokens={settings.embed_max_tokens}")
 

@@ -2,15 +2,21 @@
 
     nice -n 5 .venv/bin/python -m benchmarks.concurrency --out concurrency.json
         [--questions ../shared/eval/dev_qa.jsonl] [--upload ../shared/corpus-extra/egovg.md]
-        [--llm-max-tokens 128] [--llm-sessions 8] [--modes extractive,llm]
+        [--llm-max-tokens 128] [--llm-sessions 8] [--scenarios extractive,extractive+upload,llm+upload]
 
 Each session is a thread calling :meth:`assistant.web.ui.ChatUI.ask`, the callback Gradio runs per browser
 tab; one more thread uploads a document through :meth:`ChatUI.upload` at the same moment. Scenarios:
 
-* ``extractive`` (the default mode): the dev questions spread over 8 sessions (session i asks
-  questions i, i+8, i+16 … one after another, as a user would);
-* ``llm``: 8 sessions, one question each, all in llm mode (the chat model serves one at a time; the
-  others wait in the visible queue).
+* ``extractive`` (the default mode without a chat model): the dev questions spread over 8 sessions
+  (session i asks questions i, i+8, i+16 … one after another, as a user would), no upload;
+* ``extractive+upload``: the same while a document is uploaded;
+* ``llm+upload``: 8 sessions, one question each, all in llm mode (the chat model serves one at a
+  time; the others wait in the visible queue), while a document is uploaded.
+
+The index is in the state the web UI brings it to: the evidence units of every chunk warmed into a
+fresh embedding cache (``EvidenceWarmer``, timed and reported), nothing else cached. Each of the
+three runs — the questions alone, all at once, alone again — gets a freshly built app, so no run
+profits from another's query-vector cache or model state.
 
 Per turn: time to the first status, to the first answer content (first generated text, or the
 extractive answer) and in total; p50/p95; the longest LLM queue seen; peak RSS (``VmHWM``). "No
@@ -30,9 +36,10 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from assistant.app import App, build_app
 from assistant.config import Settings
@@ -45,6 +52,8 @@ from benchmarks.bench import peak_rss_mb, reset_peak_rss, status_mb
 from benchmarks.data import SHARED
 
 SESSIONS = 8
+#: Scenario name: (answer mode, upload at the same time).
+SCENARIOS = {"extractive": ("extractive", False), "extractive+upload": ("extractive", True), "llm+upload": ("llm", True)}
 #: How often the monitor thread samples the LLM queue and the resident memory.
 SAMPLE_SECONDS = 0.05
 
@@ -76,8 +85,10 @@ class TurnResult:
 class Scenario:
     """One concurrent run and its sequential reference runs."""
 
+    name: str
     mode: str
     sessions: list[list[dict[str, Any]]]
+    with_upload: bool = True
     turns: list[TurnResult] = field(default_factory=list)
     upload: dict[str, Any] = field(default_factory=dict)
     wall_s: float = 0.0
@@ -88,6 +99,8 @@ class Scenario:
     index_consistent: bool = False
     #: Whether VmHWM was reset before the concurrent run (else it includes model loading and earlier runs).
     peak_reset: bool = False
+    #: The evidence warm-up before the runs: units embedded and seconds.
+    warmup: dict[str, Any] = field(default_factory=dict)
 
 
 def copy_knowledge_base(settings: Settings, folder: Path) -> Settings:
@@ -110,8 +123,32 @@ def copy_knowledge_base(settings: Settings, folder: Path) -> Settings:
             raise SystemExit(f"The copy of {settings.index_dir} is incomplete (copied while being written?): retry.")
     finally:
         check.close()
-    # embed_cache off: an uploaded document is new, so measure its real embedding cost.
-    return settings.with_(corpus_dir=corpus, index_dir=index, embed_cache=False)
+    # A fresh embedding cache: an uploaded document is new, so its real embedding cost is measured.
+    return settings.with_(corpus_dir=corpus, index_dir=index, embed_cache=True, embed_cache_file=folder / "embeddings.sqlite")
+
+
+@contextmanager
+def opened(settings: Settings, mode: str) -> Iterator[App]:
+    """A freshly built app over ``settings`` (models loaded, chat model primed as the UI does), closed afterwards."""
+    app = build_app(settings)
+    try:
+        app.embedder.embed_queries(["Modell laden"])
+        if mode == "llm":
+            app.answerer.warm_up()
+        yield app
+    finally:
+        app.index.close()
+
+
+def warm_evidence(settings: Settings) -> dict[str, Any]:
+    """What the web UI does after indexing: every chunk's evidence units into the embedding cache."""
+    with opened(settings, "extractive") as app:
+        if app.warmer is None:
+            raise SystemExit("ASSISTANT_EVIDENCE_WARMUP is off: the benchmark measures the UI's default state.")
+        started = time.perf_counter()
+        app.warmer.request()
+        app.warmer.wait()
+        return {"units": app.warmer.embedded, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def answer_key(session: Session) -> AnswerKey:
@@ -197,22 +234,24 @@ def index_consistent(app: App) -> bool:
 
 
 def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -> None:
-    """Reference answers alone, then all sessions and the upload at once, then references again."""
+    """Reference answers alone, then all sessions (and the upload) at once, then references again."""
     settings = copy_knowledge_base(base, work)
-    app = build_app(settings)
-    try:
-        before, totals = ask_sequentially(app, scenario.sessions, scenario.mode)  # also loads the models
-        scenario.sequential_total_s = [round(t, 3) for t in totals]
+    scenario.warmup = warm_evidence(settings)
+    with opened(settings, scenario.mode) as app:
+        before, totals = ask_sequentially(app, scenario.sessions, scenario.mode)
+    scenario.sequential_total_s = [round(t, 3) for t in totals]
+    with opened(settings, scenario.mode) as app:
         ui = ChatUI.for_app(app)
         ui.build()
-        start = threading.Barrier(len(scenario.sessions) + 2)
+        start = threading.Barrier(len(scenario.sessions) + 1 + scenario.with_upload)
         results: list[list[TurnResult]] = [[] for _ in scenario.sessions]
         keys: list[list[AnswerKey]] = [[] for _ in scenario.sessions]
         threads = [
             threading.Thread(target=run_session, args=(ui, n, questions, scenario.mode, start, results[n], keys[n]), daemon=True)
             for n, questions in enumerate(scenario.sessions)
         ]
-        threads.append(threading.Thread(target=run_upload, args=(ui, upload, work, start, scenario.upload), daemon=True))
+        if scenario.with_upload:
+            threads.append(threading.Thread(target=run_upload, args=(ui, upload, work, start, scenario.upload), daemon=True))
         done = threading.Event()
 
         def monitor() -> None:
@@ -234,6 +273,10 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
         done.set()
         watcher.join()
         scenario.peak_rss_mb = peak_rss_mb()
+        if app.warmer is not None:
+            app.warmer.wait()  # the upload's evidence, as the UI warms it: part of the state "after"
+            app.warmer.close()
+    with opened(settings, scenario.mode) as app:
         after, _ = ask_sequentially(app, scenario.sessions, scenario.mode)
         for n, session_results in enumerate(results):
             for t, result in enumerate(session_results):
@@ -252,8 +295,6 @@ def run_scenario(base: Settings, scenario: Scenario, upload: Path, work: Path) -
             hits = app.retriever.search(record.title, 5)
             scenario.upload["chunks"] = len(record.chunk_ids)
             scenario.upload["searchable"] = any(h.chunk.source == uploaded[0] for h in hits)
-    finally:
-        app.index.close()
 
 
 def fmt(value: float | None) -> str:
@@ -279,14 +320,18 @@ def summary(scenario: Scenario) -> dict[str, Any]:
     out["rss_before_mb"] = scenario.rss_before_mb
     out["peak_rss_mb"] = scenario.peak_rss_mb
     out["peak_is_of_concurrent_run_only"] = scenario.peak_reset
-    out["upload"] = scenario.upload
+    out["upload"] = scenario.upload if scenario.with_upload else None
+    out["evidence_warmup"] = scenario.warmup
+    alone_p95 = out["sequential_total_s"]["p95"]
+    out["total_p95_over_alone_p95"] = round(out["total_s"]["p95"] / alone_p95, 2) if alone_p95 else None
     out["index_consistent"] = scenario.index_consistent
     return out
 
 
 def markdown(scenario: Scenario, stats: dict[str, Any]) -> str:
     lines = [
-        f"### {scenario.mode}: {len(scenario.sessions)} sessions, {stats['turns']} questions, upload at the same time",
+        f"### {scenario.name}: {len(scenario.sessions)} sessions, {stats['turns']} questions"
+        f"{', upload at the same time' if scenario.with_upload else ''}; evidence warm-up {scenario.warmup}",
         "",
         "| session | question | first status s | first content s | total s | queue pos. | status | = sequential |",
         "|---|---|---|---|---|---|---|---|",
@@ -306,7 +351,7 @@ def markdown(scenario: Scenario, stats: dict[str, Any]) -> str:
         lines.append(f"| {name} | {s['p50']:.2f} | {s['p95']:.2f} | {s['max']:.2f} |")
     seq = stats["sequential_total_s"]
     lines.append(f"| total_s, each question alone | {seq['p50']:.2f} | {seq['p95']:.2f} | (sum {seq['sum']:.1f}) |")
-    up = stats["upload"]
+    up = stats["upload"] or {}
     lines += [
         "",
         f"Wall time {stats['wall_s']:.1f} s; crashes {stats['crashes']}; answers differing from the sequential run: "
@@ -325,7 +370,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev_qa.jsonl")
     parser.add_argument("--upload", type=Path, default=SHARED / "corpus-extra" / "egovg.md")
-    parser.add_argument("--modes", default="extractive,llm")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"some of {', '.join(SCENARIOS)}")
     parser.add_argument("--llm-max-tokens", type=int, default=128)
     parser.add_argument("--llm-sessions", type=int, default=SESSIONS, help="questions in the llm scenario (one per session)")
     parser.add_argument("--out", type=Path, required=True, help="JSON results")
@@ -333,20 +378,23 @@ def main() -> None:
     questions = load_jsonl(args.questions)
     base = Settings.from_env().with_(llm_max_tokens=args.llm_max_tokens)
     scenarios = []
-    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+    for name in [m.strip() for m in args.scenarios.split(",") if m.strip()]:
+        if name not in SCENARIOS:
+            parser.error(f"unknown scenario {name!r}: choose from {', '.join(SCENARIOS)}")
+        mode, with_upload = SCENARIOS[name]
         if mode == "extractive":
             sessions = [questions[n::SESSIONS] for n in range(SESSIONS)]
         else:
             sessions = [[item] for item in questions[: args.llm_sessions]]
-        scenarios.append(Scenario(mode, sessions))
+        scenarios.append(Scenario(name, mode, sessions, with_upload))
     report: dict[str, Any] = {"settings": {"threads": base.n_threads, "llm_max_tokens": base.llm_max_tokens,
                                            "index": str(base.index_dir), "upload": str(args.upload)}, "scenarios": {}}
     for scenario in scenarios:
         with tempfile.TemporaryDirectory(prefix="concurrency-") as work:
-            print(f"{scenario.mode}: running …", file=sys.stderr, flush=True)
+            print(f"{scenario.name}: running …", file=sys.stderr, flush=True)
             run_scenario(base, scenario, args.upload, Path(work))
         stats = summary(scenario)
-        report["scenarios"][scenario.mode] = {"summary": stats, "turns": [asdict(t) for t in scenario.turns]}
+        report["scenarios"][scenario.name] = {"summary": stats, "turns": [asdict(t) for t in scenario.turns]}
         print(markdown(scenario, stats), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

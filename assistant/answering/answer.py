@@ -22,7 +22,7 @@ import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -32,11 +32,12 @@ from ..messages import text
 from ..text import STOPWORDS, asked_detail, detect_language, digits, number_occurs, numbers, says_not_in_sources, states_detail
 from ..programmes.dates import format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
-from .evidence import Evidence, SourceExcerpt, Unit, innermost_heading
+from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
 if TYPE_CHECKING:
+    from ..indexing.chunking import Chunk
     from ..indexing.embedding_cache import EmbeddingCache
     from ..indexing.embeddings import Embedder
     from .llm import ChatModel, GenerationStats
@@ -126,7 +127,7 @@ def format_excerpt(n: int, excerpt: SourceExcerpt) -> str:
     chunk = excerpt.hit.chunk
     # German labels in both prompts: the sources are German documents.
     page = text("answer.page", "de", page=chunk.page) if chunk.page else ""
-    heading = innermost_heading(excerpt.hit)
+    heading = innermost_heading(excerpt.hit.chunk)
     section = f" — {heading}" if heading else ""
     return f"[{n}] {quote_source(chunk.title)}{page}{quote_source(section)}\n{quote_source(excerpt.text)}"
 
@@ -277,6 +278,34 @@ class Answerer:
             return embed_documents_cached(self.embedder, self._cache, titles, texts, dimension)[0]
 
         return embed
+
+    def warm_evidence(self, chunks: Iterable["Chunk"], batch_size: int, stop: Callable[[], bool] = lambda: False) -> int:
+        """Embed the evidence units of ``chunks`` that the cache lacks, ``batch_size`` at a time; returns how many.
+
+        Unit vectors are what a first question costs (about 40 units, 0.45 s on two cores, against
+        0.05 s for the rest of the extractive answer); computed ahead in idle time, every question is
+        as fast as a repeated one. ``stop`` is asked between batches. Without a cache nothing can be
+        kept, and nothing is done.
+        """
+        if self._cache is None:
+            return 0
+        titles: list[str] = []
+        texts: list[str] = []
+        for chunk in chunks:
+            units = chunk_units(chunk)
+            titles += [chunk.embedding_title()] * len(units)
+            texts += units
+        dimension = self.embedder.dimension
+        missing = [i for i, vector in enumerate(self._cache.get(titles, texts, dimension)) if vector is None]
+        missing.sort(key=lambda i: len(texts[i]))  # similar lengths in a batch: little padding
+        done = 0
+        for start in range(0, len(missing), batch_size):
+            if stop():
+                break
+            rows = missing[start : start + batch_size]
+            embed_documents_cached(self.embedder, self._cache, [titles[i] for i in rows], [texts[i] for i in rows], dimension)
+            done += len(rows)
+        return done
 
     def has_evidence(self, question: str, hits: Sequence[Hit]) -> bool:
         """Whether retrieval found enough to answer from.

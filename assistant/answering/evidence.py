@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..indexing.chunking import SECTION_SEPARATOR
+from ..indexing.chunking import SECTION_SEPARATOR, Chunk
 from ..text import split_sentences
 from .retrieval import Hit
 
@@ -59,7 +59,7 @@ class Evidence:
     ) -> None:
         """``embed(texts, titles)`` gives document vectors (the answerer passes the cached embedder)."""
         self.hits = list(hits)
-        self._chunk_units = [evidence_units(h.chunk.text, innermost_heading(h)) for h in self.hits]
+        self._chunk_units = [chunk_units(h.chunk) for h in self.hits]
         flat = [(i, p, unit) for i, units in enumerate(self._chunk_units) for p, unit in enumerate(units)]
         self._vectors = embed([unit for _, _, unit in flat], [self.hits[i].chunk.embedding_title() for i, _, _ in flat])
         scores = self._vectors @ query_vector + chunk_weight * np.array([self.hits[i].score for i, _, _ in flat])
@@ -122,9 +122,14 @@ class Evidence:
         ]
 
 
-def innermost_heading(hit: Hit) -> str:
+def innermost_heading(chunk: Chunk) -> str:
     """The chunk's own heading (the last part of its section path), which its text starts with."""
-    return hit.chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+    return chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1]
+
+
+def chunk_units(chunk: Chunk) -> list[str]:
+    """The evidence units of one chunk (what :class:`Evidence` embeds and scores)."""
+    return evidence_units(chunk.text, innermost_heading(chunk))
 
 
 def evidence_units(text: str, heading: str = "") -> list[str]:

@@ -165,7 +165,8 @@ class OpenVINOEmbedder:
     folder) and tokenises with the model's ``tokenizer.json`` through the ``tokenizers`` library, so
     neither torch nor transformers is imported (the same token ids as sentence-transformers: checked
     on the set-up sample). Texts are sorted by length so that a batch pads little, and the order is
-    restored. Loading is lazy; calls are serialised with a :class:`FairLock` (one inference request).
+    restored. Loading is lazy; forward passes are serialised with a :class:`FairLock` (one inference
+    request), one batch at a time, so concurrent callers take turns batch by batch.
     """
 
     def __init__(
@@ -218,12 +219,16 @@ class OpenVINOEmbedder:
             return out
         with self._lock:
             ids = [encoding.ids for encoding in runtime.tokenizer.encode_batch(texts)]
-            order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            # The lock is taken per forward pass, not per call: a question arriving while an upload or
+            # the evidence warm-up embeds hundreds of passages waits for one batch, not for all of them.
+            with self._lock:
                 out[rows] = runtime.request.infer(padded_inputs([ids[i] for i in rows], runtime.pad_id))[0]
-            for row in np.flatnonzero(~np.isfinite(out).all(axis=1)):
-                # Never store a NaN vector: a row that broke in a padded batch is embedded alone.
+        for row in np.flatnonzero(~np.isfinite(out).all(axis=1)):
+            # Never store a NaN vector: a row that broke in a padded batch is embedded alone.
+            with self._lock:
                 out[row] = runtime.request.infer(padded_inputs([ids[row]], runtime.pad_id))[0]
         if not np.isfinite(out).all():
             raise ModelError("model.embedding_not_finite", path=self.ir)

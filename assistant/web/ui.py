@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from ..answering.answer import Answerer
+    from ..answering.warmup import EvidenceWarmer
     from ..app import App
     from ..config import Settings
     from ..indexing.ingest import Ingestor
@@ -211,6 +212,7 @@ class ChatUI:
         retriever: "Retriever",
         language: str = "de",
         background: BackgroundIngest | None = None,
+        warmer: "EvidenceWarmer | None" = None,
     ) -> None:
         self.answerer = answerer
         self.programmes = programmes
@@ -224,6 +226,8 @@ class ChatUI:
         self.queue = LlmQueue(settings.llm_slots)
         #: The start-up indexing run, if any: shown in a banner; library changes wait for it.
         self.background = background
+        #: Embeds the evidence units of new documents after an upload or re-indexing (idle time).
+        self.warmer = warmer
         self._view: View | None = None
 
     @classmethod
@@ -232,7 +236,7 @@ class ChatUI:
         return cls(
             app.answerer, app.ingestor, app.index, app.settings,
             embedder_name=app.embedder.name, llm=app.llm, programmes=app.programmes,
-            retriever=app.retriever, language=language, background=background,
+            retriever=app.retriever, language=language, background=background, warmer=app.warmer,
         )
 
     @property
@@ -511,6 +515,7 @@ class ChatUI:
         except AssistantError as exc:
             gr.Warning(exc.render(code))
             lines = [exc.render(code)]
+        self._warm_new_documents()
         return {self.view.library_status: "\n".join(lines), **self._library_views(code), self.view.upload: None}
 
     def delete(self, source: str | None, language_label: str) -> Updates:
@@ -533,7 +538,13 @@ class ChatUI:
         except AssistantError as exc:
             gr.Warning(exc.render(code))
             lines = [exc.render(code)]
+        self._warm_new_documents()
         return {self.view.library_status: "\n".join(lines), **self._library_views(code)}
+
+    def _warm_new_documents(self) -> None:
+        """Let the warmer embed the evidence units of what was just indexed (also after a partial failure)."""
+        if self.warmer is not None:
+            self.warmer.request()
 
     def refresh(self, language_label: str) -> Updates:
         """Documents table, delete choices and status, read fresh from the index."""
@@ -712,7 +723,13 @@ def web_server(
 def serve(app: "App", host: str, port: int, users: "UserFile | None" = None, *, index_corpus: bool = True) -> None:
     """Run the web UI until interrupted (blocking); with ``index_corpus``, index the corpus folder meanwhile."""
     language = app.settings.language
-    background = BackgroundIngest(app.ingestor, on_finish=lambda status: _print_finish(status, language)) if index_corpus else None
+    warm = app.warmer.request if app.warmer is not None else (lambda: None)
+
+    def finished(status: IngestStatus) -> None:
+        _print_finish(status, language)
+        warm()  # the evidence of the new index, in idle time
+
+    background = BackgroundIngest(app.ingestor, on_finish=finished) if index_corpus else None
     server = web_server(app, host, port, users, background)
     shown = host if host not in ("0.0.0.0", "::") else text("ui.this_host", language)
     shown = f"[{shown}]" if ":" in shown else shown
@@ -720,6 +737,8 @@ def serve(app: "App", host: str, port: int, users: "UserFile | None" = None, *, 
     if background is not None:
         print(text("cli.indexing_in_background", language, folder=app.settings.corpus_dir), flush=True, file=sys.stderr)
         background.start()
+    else:
+        warm()
     # The first written answer should not pay for loading the model and reading its instructions.
     threading.Thread(target=_warm_up, args=(app.answerer, language), name="warm-up", daemon=True).start()
     try:
