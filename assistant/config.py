@@ -107,6 +107,10 @@ class AnswerParams:
     sentence_margin: float
     #: Extractive: weight of the chunk's retrieval rank against the sentence's own similarity.
     chunk_weight: float
+    #: Chunks retrieved and re-ranked by their best evidence unit before the top k are kept ...
+    rerank_candidates: int
+    #: ... with this weight on that unit's similarity (0: retrieval order).
+    rerank_weight: float
     #: Written answers: evidence units given to the model (each with its neighbouring sentences) ...
     prompt_units: int
     #: ... scoring at most this much below the best unit ...
@@ -191,6 +195,13 @@ class Settings:
     #: RRF constant k in 1 / (k + rank) (fusion "rrf" only).
     rrf_k: int = 60
 
+    #: Answers re-rank this many retrieved chunks (at least k) by their best sentence before taking the
+    #: top k: a chunk whose one sentence states the fact ("Eine Förderung bereits begonnener Projekte findet
+    #: nicht statt") loses as a whole against chunks on the same programme. Tuned on the blind set's
+    #: tuning part (docs/BENCHMARKS.md); 10 keeps the first evidence under a second with nothing cached.
+    rerank_candidates: int = 10
+    #: Weight of the best sentence's cosine similarity added to the chunk's fused score; 0 switches it off.
+    rerank_weight: float = 0.8
     #: Refuse to answer when the best retrieved chunk's cosine similarity to the question is below this.
     min_evidence: float = 0.30
     #: Above this similarity a question is answered even if it names something the corpus lacks.
@@ -266,7 +277,8 @@ class Settings:
             raise ConfigError("config.weights")
         if self.max_read_seconds <= 0:
             raise ConfigError("config.read_seconds", value=self.max_read_seconds)
-        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight", "llm_evidence_margin"):
+        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight", "llm_evidence_margin",
+                     "rerank_weight", "rerank_candidates"):
             if getattr(self, name) < 0:
                 raise ConfigError("config.negative", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
         if self.embed_backend not in ("auto", "openvino", "torch"):
@@ -348,6 +360,8 @@ class Settings:
             max_sentences=self.extractive_max_sentences,
             sentence_margin=self.extractive_sentence_margin,
             chunk_weight=self.extractive_chunk_weight,
+            rerank_candidates=self.rerank_candidates,
+            rerank_weight=self.rerank_weight,
             prompt_units=self.llm_evidence_units,
             prompt_margin=self.llm_evidence_margin,
             prompt_chars=self.llm_evidence_chars,

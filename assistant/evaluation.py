@@ -183,17 +183,17 @@ def summarize(results: Sequence[QuestionResult]) -> dict:
 
 
 def evaluate_file(app: Any, items: Sequence[dict], modes: Sequence[str], k: int, out: Path, progress: TextIO | None = None) -> str:
-    """Run every item through search (k=10) and ask (each mode); write report.json/report.md; return the Markdown."""
+    """Run every item through the answers' ranking (10 deep) and ask (each mode); write report.json/report.md; return the Markdown."""
     per_mode: dict[str, list[QuestionResult]] = {mode: [] for mode in modes}
     rows: list[dict] = []
     for number, item in enumerate(items, start=1):
-        hits = app.retriever.search(item["q"], 10)
+        hits = app.answerer.ranked(item["q"], 10)
         rank = first_hit_rank([h.chunk.text for h in hits], item.get("gold") or []) if item.get("gold") else None
         row: dict[str, Any] = {"id": item["id"], "type": item.get("type", ""), "question": item["q"], "retrieval_rank": rank}
         for mode in modes:
             answer = app.answerer.ask(item["q"], mode=mode, k=k).to_json(item["id"])
             result = score_answer(item, answer)
-            # Retrieval metrics use the 10-deep search, not the k sources of the answer.
+            # Retrieval metrics use the 10-deep ranking, not the k sources of the answer.
             result.retrieval_rank = rank
             per_mode[mode].append(result)
             row[mode] = {**asdict(result), "answer": answer["answer"], "notice": answer["notice"]}

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from assistant.answering.answer import instruction_prefix, quote_source, salient_names
 from assistant.answering.evidence import evidence_units
+from assistant.answering.retrieval import Hit
+from assistant.indexing.chunking import Chunk
 from assistant.app import App, build_app
 from assistant.config import Settings
 from tests.fakes import HashEmbedder, ScriptedChatModel
@@ -278,3 +281,42 @@ def test_a_copied_example_date_is_withheld_not_shown(corpus: Settings) -> None:
     app, _ = _app(corpus, reply)
     answer = app.answerer.ask("Wer ist antragsberechtigt?", mode="llm")
     assert answer.mode == "llm" and "2099" not in answer.text and "Antragsberechtigt sind juristische" in answer.text
+
+
+def _ranked_hit(ordinal: int, text: str, score: float) -> Hit:
+    chunk = Chunk(f"c{ordinal}", "doc.md", "Richtlinie", None, "", text, ordinal)
+    return Hit(chunk, score, dense_score=score)
+
+
+def test_rerank_lets_the_one_answering_sentence_lift_its_chunk() -> None:
+    from assistant.answering.evidence import rerank
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    answering = "Eine Förderung bereits begonnener Projekte findet nicht statt."
+
+    def embed(texts, titles):  # type: ignore[no-untyped-def]
+        # The answering sentence points along the query; every other sentence is orthogonal to it.
+        return np.array([[1.0, 0.0] if t == answering else [0.0, 1.0] for t in texts], dtype=np.float32)
+
+    hits = [
+        _ranked_hit(0, "Die Stiftung fördert Projekte. Sie hat ein Leitbild.", 0.60),
+        _ranked_hit(1, "Anträge gehen an die Geschäftsstelle. Sie werden geprüft.", 0.58),
+        _ranked_hit(2, f"Vorzeitiger Maßnahmebeginn. {answering}", 0.50),
+    ]
+    assert [h.chunk.id for h in rerank(hits, query, embed, 0.8)] == ["c2", "c0", "c1"]
+    assert [h.chunk.id for h in rerank(hits, query, embed, 0.05)] == ["c0", "c1", "c2"]  # a small weight keeps the order
+    assert rerank(hits, query, embed, 0.0) == hits
+    assert rerank(hits, query, embed, 0.8)[0] is hits[2]  # hits are reordered, not changed
+
+
+def test_answers_and_eval_rank_the_same_way(app: "App") -> None:
+    files = {
+        "a.md": "# Stiftung\n\nDie Stiftung fördert Projekte im Umweltschutz. Sie hat ein Leitbild für Vorhaben.\n",
+        "b.md": "# Beginn\n\nDie Stiftung fördert keine Projekte, die bereits begonnen haben.\n",
+    }
+    for name, text in files.items():
+        (app.settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    app.ingestor.ingest()
+    question = "Fördert die Stiftung Projekte, die schon begonnen haben?"
+    answer = app.answerer.ask(question, mode="extractive", k=2)
+    assert [h.chunk.id for h in answer.retrieved] == [h.chunk.id for h in app.answerer.ranked(question, 2)]

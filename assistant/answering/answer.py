@@ -32,7 +32,7 @@ from ..messages import text
 from ..text import STOPWORDS, asked_detail, detect_language, digits, number_occurs, numbers, says_not_in_sources, states_detail
 from ..programmes.dates import format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
-from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading
+from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading, rerank
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
 
@@ -246,14 +246,15 @@ class Answerer:
         started = time.perf_counter()
         language = detect_language(question)
         query_vector = self._query_vector(question)
-        hits = self.retriever.search(question, k or self.params.k, query_vector=query_vector)
+        unit_vectors = self._unit_vectors(len(query_vector))
+        hits = self._ranked(question, k or self.params.k, query_vector, unit_vectors)
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
         missing = missing_details(question, hits)
         if not self.has_evidence(question, hits) or missing:
             answer = self._refusal(question, hits, language, missing)
         else:
-            evidence = Evidence(hits, query_vector, self._unit_vectors(len(query_vector)), self.params.chunk_weight)
+            evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight)
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
             # The whole chunks the chosen units come from: refusing an answerable question is the worse
@@ -273,9 +274,32 @@ class Answerer:
         }
         return Grounding(question, language, list(hits), evidence, answer, started)
 
+    def ranked(self, question: str, n: int) -> list[Hit]:
+        """The ``n`` best chunks as answers rank them: retrieval, then re-ranking by the best evidence unit
+        (what ``assistant eval`` scores as retrieval)."""
+        query_vector = self._query_vector(question)
+        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)))
+
+    def _ranked(
+        self, question: str, n: int, query_vector: np.ndarray, unit_vectors: Callable[[Sequence[str], Sequence[str]], np.ndarray],
+    ) -> list[Hit]:
+        candidates = self.retriever.search(question, max(n, self.params.rerank_candidates), query_vector=query_vector)
+        return rerank(candidates, query_vector, unit_vectors, self.params.rerank_weight)[:n]
+
     def _unit_vectors(self, dimension: int) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
+        """Unit vectors for one question: from the cache or embedded, and kept for the question's second
+        use (the re-ranking embeds the candidates' units, the evidence reads those of the top k again)."""
+        seen: dict[tuple[str, str], np.ndarray] = {}
+
         def embed(texts: Sequence[str], titles: Sequence[str]) -> np.ndarray:
-            return embed_documents_cached(self.embedder, self._cache, titles, texts, dimension)[0]
+            pairs = list(zip(titles, texts, strict=True))
+            new = list(dict.fromkeys(pair for pair in pairs if pair not in seen))
+            if new:
+                vectors = embed_documents_cached(self.embedder, self._cache, [t for t, _ in new], [x for _, x in new], dimension)[0]
+                seen.update(zip(new, vectors))
+            if not pairs:
+                return np.zeros((0, dimension), dtype=np.float32)
+            return np.stack([seen[pair] for pair in pairs])
 
         return embed
 

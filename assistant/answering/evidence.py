@@ -122,6 +122,28 @@ class Evidence:
         ]
 
 
+def rerank(
+    hits: Sequence[Hit], query_vector: np.ndarray, embed: Callable[[Sequence[str], Sequence[str]], np.ndarray], weight: float,
+) -> list[Hit]:
+    """``hits`` ordered by their fused score plus ``weight`` × the similarity of their best unit to the question.
+
+    A chunk is embedded as a whole, so one sentence that answers the question is diluted by the rest of
+    its chunk; the unit vectors (which the evidence needs anyway) let that sentence count. Ties keep the
+    retrieval order; the hits themselves, scores included, are unchanged.
+    """
+    if weight <= 0 or len(hits) < 2:
+        return list(hits)
+    units = [chunk_units(h.chunk) for h in hits]
+    flat = [(i, unit) for i, chunk in enumerate(units) for unit in chunk]
+    best = np.zeros(len(hits))
+    if flat:
+        similarity = embed([u for _, u in flat], [hits[i].chunk.embedding_title() for i, _ in flat]) @ query_vector
+        for (i, _), value in zip(flat, similarity):
+            best[i] = max(best[i], float(value))
+    order = sorted(range(len(hits)), key=lambda i: -(hits[i].score + weight * best[i]))
+    return [hits[i] for i in order]
+
+
 def innermost_heading(chunk: Chunk) -> str:
     """The chunk's own heading (the last part of its section path), which its text starts with."""
     return chunk.section.rsplit(SECTION_SEPARATOR, 1)[-1]

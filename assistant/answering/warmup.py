@@ -49,7 +49,7 @@ class EvidenceWarmer:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        #: Units embedded so far (all passes), for the status tab and the benchmarks.
+        #: Units embedded so far (all passes), reported by the concurrency benchmark.
         self.embedded = 0
 
     def request(self) -> None:
