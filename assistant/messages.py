@@ -611,6 +611,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.count": {"de": "keine Zahl und keinen Betrag", "en": "no number or amount"},
     "answer.detail.duration": {"de": "keine Dauer oder Frist", "en": "no duration or period"},
     "answer.detail.amount": {"de": "keinen Geldbetrag", "en": "no sum of money"},
+    "answer.detail.author": {"de": "keine Verfasserin und keinen Verfasser", "en": "no author"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",

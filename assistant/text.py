@@ -232,6 +232,10 @@ _ASKED_DETAIL = (
     ("amount", re.compile(
         r"\b(?:welche[mnrs]?|jährliche[mnrs]?|wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\b(?:budget|fördersumme|geldbetrag|summe|kosten|geld|mittel)\b"
         r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
+    # "Wer hat die Kurzstudie verfasst?": only a statement of authorship answers it, not the study's findings.
+    ("author", re.compile(
+        r"\bwer\s+(?:hat|haben)\b[^?]{0,80}?\b(?:verfasst|geschrieben|herausgegeben|erarbeitet)\b|\bvon\s+wem\s+(?:stammt|stammen)\b"
+        r"|\bwho\s+(?:wrote|authored|edited)\b|\bwho\s+(?:is|are|was|were)\s+the\s+(?:authors?|editors?)\b", re.IGNORECASE)),
     ("count", re.compile(
         r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
         r"|\bhow\s+(?:many|much)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
@@ -255,7 +259,13 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
-_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT}
+_AUTHORSHIP = re.compile(
+    r"\b(?:verfasst|geschrieben|herausgegeben|erarbeitet|erstellt)\s+(?:von|durch)\b"
+    r"|\b(?:von|vom|durch)\s+[^.?!]{1,60}?\s(?:verfasst|geschrieben|herausgegeben|erarbeitet|erstellt)\b|\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b"
+    r"|\bHerausgeber(?:[*:_]?innen|in)?\b|\bHrsg\.|\b(?:written|authored|edited|published)\s+by\b|\bauthors?\b",
+    re.IGNORECASE,
+)
+_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP}
 # A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021"), an amount
 # that looks like one is ("2000 Euro").
 _NOT_A_COUNT = re.compile(
@@ -270,7 +280,8 @@ def shortened(text: str, limit: int) -> str:
 
 
 def asked_detail(question: str) -> str | None:
-    """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", or None."""
+    """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", "author"
+    (who wrote a text), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             return kind

@@ -100,7 +100,7 @@ CHOICES = """\
 - **Refusal**: similarity floor 0.30 plus the unknown-name check below 0.55, calibrated on 38
   answerable against 366 unanswerable questions (docs/ANSWERS.md); down to 0.20 when the best hit
   contains every name the question uses (a table row among others); and a question for a count,
-  amount or duration is refused when no chunk of the chosen evidence states one. On the blind set's
+  amount, duration or author is refused when no chunk of the chosen evidence states one. On the blind set's
   held-out part this raised refusal accuracy from 0.887 to 0.913 (near-domain and out-of-domain
   questions refused: 9 → 13 of 21); 2 answerable questions are still refused.
 - **Evidence units** follow the chunker's structure: a list is one unit with the sentence it completes,
@@ -436,6 +436,7 @@ BLIND_STEPS = {
     "x-part-seeds-rejected": "(rejected) + each part's best sentence always chosen",
     "9-amount-refusal": "+ a question for a sum of money needs an amount with its currency",
     "10-sentence-rerank": "+ 10 retrieved chunks re-ranked by their best sentence (weight 0.8), top 5 kept",
+    "11-author-refusal": "+ \"Wer hat … verfasst?\" needs a statement of authorship (held-out unchanged)",
 }
 
 

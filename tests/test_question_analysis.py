@@ -23,6 +23,9 @@ from tests.fakes import HashEmbedder
     ("Bis wann müssen Anträge eingereicht werden?", None),  # "unbefristet" answers it as well as a date
     ("Wann ist eine Datenschutz-Folgenabschätzung nötig?", None),
     ("Welche Themenfelder fördert die DBU?", None),
+    ("Wer hat die Kurzstudie zur AI-readiness verfasst?", "author"),
+    ("Who wrote the policy paper?", "author"),
+    ("Wer hat 2023 den Umweltpreis bekommen?", None),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -41,6 +44,15 @@ def test_an_amount_needs_its_currency() -> None:
     assert states_detail("amount", "maximal EUR 250.000 jährlich") and states_detail("amount", "bis zu 300.000 Euro")
     assert states_detail("amount", "ein Budget von 1,5 Mio. Euro") and states_detail("amount", "Kosten von 840 €")
     assert not states_detail("amount", "aktuell neun Use Cases in 12 Kommunen seit 2021")
+
+
+def test_authorship_is_stated_by_authors_or_by_whom_a_text_was_written() -> None:
+    assert states_detail("author", "AUTOR*INNEN Theresa Züger, Anna Katzy-Reinshagen")
+    assert states_detail("author", "Die Studie wurde vom Institut X im Frühjahr erstellt.")
+    assert states_detail("author", "verfasst von Institut X")
+    assert states_detail("author", "Herausgeberin: Stiftung Y") and states_detail("author", "written by the Civic Coding team")
+    assert not states_detail("author", "Die Kurzstudie zeigt, wie AI-readiness gemessen wird.")
+    assert not states_detail("author", "Erinnerung an autoritäre Regime")
 
 
 PROGRAMME = """# Programm Stadtgrün

@@ -438,7 +438,7 @@ class Answerer:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
         elif kind:
             detail = {"count": text("answer.detail.count", language), "duration": text("answer.detail.duration", language),
-                      "amount": text("answer.detail.amount", language)}[kind]
+                      "amount": text("answer.detail.amount", language), "author": text("answer.detail.author", language)}[kind]
             lines = [text("answer.refusal_kind", language, detail=detail)]
         else:
             lines = [text("answer.refusal", language)]
