@@ -197,6 +197,33 @@ def number_occurs(number: str, text: str) -> bool:
     return digits(number) in stated
 
 
+#: Number words a model may write for a figure the source gives in digits (or the other way round, or in the
+#: other language): "drei Jahre" for "3 Jahre", "five years" for "fünf Jahre". "ein"/"one" are left out (an
+#: article as often as a number), as are "acht" and "elf" capitalised (die Acht, der Elf).
+_NUMBER_WORD_VALUES = {
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11,
+    "zwölf": 12, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+}
+_NUMBER_WORD = re.compile(r"\b(?:(?i:" + "|".join(w for w in _NUMBER_WORD_VALUES if w not in ("acht", "elf")) + r")|acht|elf)\b")
+
+
+def number_word_values(text: str) -> set[str]:
+    """The numbers ``text`` states in words, as digit strings ("drei Jahre" → {"3"})."""
+    return {str(_NUMBER_WORD_VALUES[m.group(0).lower()]) for m in _NUMBER_WORD.finditer(text)}
+
+
+def quantities_stated(sentence: str, source: str) -> bool:
+    """Whether every number of ``sentence``, in digits (:func:`number_occurs`) or in words, is stated in ``source``
+    in digits or in words of either language."""
+    in_words = number_word_values(source)
+    if not all(number_occurs(n, source) or digits(n) in in_words for n in numbers(sentence)):
+        return False
+    words = number_word_values(sentence)
+    return not words or words <= in_words | {digits(n) for n in numbers(source)}
+
+
 def digits(number: str) -> str:
     """The digits of a number as written ("250.000" → "250000")."""
     return re.sub(r"\D", "", number)

@@ -134,7 +134,7 @@ def test_a_similar_sentence_covers_a_passage_only_with_its_numbers() -> None:
     assert SupportChecker(None).uncovered(english, [SOURCES[1]]) == [0]
 
 
-def test_an_english_sentence_needs_less_similarity_when_it_carries_a_checkable_anchor() -> None:
+def test_a_sentence_needs_less_similarity_when_it_carries_a_checkable_anchor() -> None:
     def similarity(value: float):  # noqa: ANN202 - every text pair gets ``value`` as cosine
         def embed(texts: list[str]) -> np.ndarray:
             vectors = np.zeros((len(texts), 2), dtype=np.float32)
@@ -151,6 +151,12 @@ def test_an_english_sentence_needs_less_similarity_when_it_carries_a_checkable_a
     assert not checker.supports("Die Bewerbung ist schriftlich bei der zuständigen Stelle einzureichen.", source)  # German: 0.6
     assert not SupportChecker(similarity(0.45)).supports("The application must be filed by 31 October.", source)
     assert checker.best_source("The application must be filed by 31 October.", ["Ganz anderes Thema.", source]) == 2
+
+    # German: a paraphrase that restates the source's figure is anchored by it, a name alone anchors nothing.
+    duration = "Eine Förderung mit einer Laufzeit von maximal drei Jahren kann von Vereinen beantragt werden."
+    assert checker.supports("Ein Projekt kann höchstens drei Jahre lang gefördert werden.", duration)
+    assert not checker.supports("Ein Projekt kann höchstens fünf Jahre lang gefördert werden.", duration)  # not the source's count
+    assert not checker.supports("Die Bewerbung geht an das Büro von Mozilla.", source)
 
 
 def test_each_text_is_embedded_once_per_answer() -> None:

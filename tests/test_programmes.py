@@ -421,3 +421,8 @@ def test_written_answer_sees_the_dated_passage_and_today(settings: Settings) -> 
     prompt = model.prompts[-1][-1]["content"]
     assert "befristet bis zum 31. Dezember 2026" in prompt and prompt.rstrip().endswith("(Heute ist der 01.02.2027.)")
     assert answer.text.startswith("Achtung: „Fonds Gemeinwohl“ ist seit dem 31.12.2026 außer Kraft")
+    # A question whose answer does not change with the day gets neither: the model copied the date into such answers.
+    answer = app.answerer.ask("Wer ist beim Fonds Gemeinwohl antragsberechtigt?", mode="llm")
+    prompt = model.prompts[-1][-1]["content"]
+    assert answer.text.startswith("Achtung: „Fonds Gemeinwohl“ ist seit dem 31.12.2026 außer Kraft")
+    assert "Heute ist der" not in prompt

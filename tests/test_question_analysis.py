@@ -81,3 +81,14 @@ def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_count
     assert app.answerer.ask("Wen fördert das Programm Stadtgrün in Musterdorf?").refused
     strict = build_app(settings.with_(min_evidence=0.99, named_evidence=0.99), embedder=HashEmbedder(dimension=4096))
     assert strict.answerer.ask("Wen fördert das Programm Stadtgrün in Beispielstadt?").refused
+
+
+def test_number_words_count_as_numbers_in_either_language() -> None:
+    from assistant.text import number_word_values, quantities_stated
+
+    assert number_word_values("drei Jahre, five years, außer Acht, ein Projekt") == {"3", "5"}
+    assert quantities_stated("höchstens drei Jahre", "eine Laufzeit von maximal drei Jahren")
+    assert quantities_stated("3 Jahre", "drei Jahre") and quantities_stated("drei Jahre", "3 Jahre")
+    assert quantities_stated("at most three years", "maximal drei Jahren")
+    assert not quantities_stated("höchstens fünf Jahre", "maximal drei Jahren")  # an invented count
+    assert not quantities_stated("bis zu 20 Prozent", "bis zu 90 Prozent")

@@ -35,6 +35,7 @@ from .citations import SupportChecker, VerifiedAnswer, attribute
 from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading, rerank
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
+from .validity import depends_on_today
 
 if TYPE_CHECKING:
     from ..indexing.chunking import Chunk
@@ -403,8 +404,12 @@ class Answerer:
         """The excerpts, plus the passage that dates a programme when the answer carries a validity line.
 
         The written answer must not say "ja, beantragen" under a line that says the guideline expired: the
-        model sees the dated passage (and, in the question, today's date; see :meth:`fit`). Modifies ``excerpts``.
+        model sees the dated passage (and, in the question, today's date; see :meth:`fit`). Only for questions
+        whose answer depends on the day: given to any question, the 1.5B model wrote the date into answers
+        on other things ("… bestimmen KI dem Gemeinwohl heute (28.11.2026)"). Modifies ``excerpts``.
         """
+        if not depends_on_today(grounding.question):
+            return excerpts
         for alert in grounding.answer.alerts:
             if any(alert.quote in e.text for e in excerpts):
                 continue
@@ -417,7 +422,7 @@ class Answerer:
         """The instructions and worked example, then one turn with ``excerpts`` and the question, fitted to ``model``."""
         language = grounding.language
         question = grounding.question
-        if grounding.answer.alerts and self.notes is not None:
+        if grounding.answer.alerts and self.notes is not None and depends_on_today(question):
             # "Kann ich noch …?" depends on the day: the model compares the dated passage with it.
             question += " " + text("prompt.today", language, date=format_date(self.notes.book.today(), language))
         return fit_messages(

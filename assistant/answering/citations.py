@@ -17,7 +17,7 @@ import numpy as np
 
 from ..indexing.lexical import GermanAnalyzer
 from ..messages import text
-from ..text import number_occurs, numbers, prose_language, says_not_in_sources, split_sentences
+from ..text import number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources, split_sentences
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
@@ -212,8 +212,8 @@ class SupportChecker:
     def supports(self, sentence: str, source: str) -> bool:
         """Whether ``source`` supports ``sentence``: every number the sentence states occurs in the source,
         and the source says the same (shared content terms, or a similar sentence)."""
-        if not all(number_occurs(n, source) for n in numbers(sentence)):
-            return False  # an amount, date or year the source does not state is invented, however fluent
+        if not quantities_stated(sentence, source):
+            return False  # an amount, date, year or count the source does not state is invented, however fluent
         if self.lexical(sentence, source) >= self.lexical_threshold:
             return True
         return self._similar_enough(sentence, source, self.semantic(sentence, source))
@@ -225,11 +225,19 @@ class SupportChecker:
         (0.52–0.59 for "The application must be filed by 31 October …" against "… spätestens bis zum 31.
         Oktober …"), so an English sentence passes from ``anchored_threshold`` on when it also carries
         something checkable that the source states: a number (all of them are checked already) or a
-        name ("Mozilla Common Voice", "BMFSFJ"). A sentence with neither needs ``semantic_threshold``.
+        name ("Mozilla Common Voice", "BMFSFJ"). A German paraphrase that restates a figure of the source
+        ("kann höchstens drei Jahre lang gefördert werden" for "mit einer Laufzeit von maximal drei Jahren",
+        0.52) passes the same way when it states a number; a name alone does not anchor it, since German
+        sentences share the source's names whatever they claim. A sentence with neither needs
+        ``semantic_threshold``.
         """
         if similarity >= self.semantic_threshold:
             return True
-        return similarity >= self.anchored_threshold and prose_language(sentence) == "en" and _anchored(sentence, source)
+        if similarity < self.anchored_threshold:
+            return False
+        if prose_language(sentence) == "en":
+            return _anchored(sentence, source)
+        return bool(numbers(sentence) or number_word_values(sentence))
 
     def uncovered(self, answer: str, passages: Sequence[str]) -> list[int]:
         """Indexes of the ``passages`` whose content ``answer`` does not state.
@@ -255,7 +263,7 @@ class SupportChecker:
         Lexical overlap decides first (cheap, and exact for German answers copied from the sources);
         the embedder only ranks the sources when no source passes lexically.
         """
-        eligible = [n for n, source in enumerate(sources, start=1) if all(number_occurs(x, source) for x in numbers(sentence))]
+        eligible = [n for n, source in enumerate(sources, start=1) if quantities_stated(sentence, source)]
         if not eligible:
             return None
         lexical = {n: self.lexical(sentence, sources[n - 1]) for n in eligible}
@@ -273,7 +281,7 @@ _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß-]{2,}")
 
 def _anchored(sentence: str, source: str) -> bool:
     """Whether ``sentence`` states a number, or a name that ``source`` contains (any case)."""
-    if numbers(sentence):
+    if numbers(sentence) or number_word_values(sentence):
         return True
     folded = source.casefold()
     return any(name.casefold() in folded for name in _NAME.findall(sentence.strip()))
