@@ -416,7 +416,7 @@ def test_written_answer_sees_the_dated_passage_and_today(settings: Settings) -> 
     app = build_app(settings.with_(today="2027-02-01", min_evidence=0.05, sure_evidence=0.05), embedder=HashEmbedder(dimension=256),
                     chat_model=model)
     app.ingestor.ingest()
-    answer = app.answerer.ask("Kann ein Verein beim Fonds Gemeinwohl noch einen Antrag stellen?", mode="llm")
+    answer = first = app.answerer.ask("Kann ein Verein beim Fonds Gemeinwohl noch einen Antrag stellen?", mode="llm")
     assert model.prompts, answer.text
     prompt = model.prompts[-1][-1]["content"]
     assert "befristet bis zum 31. Dezember 2026" in prompt and prompt.rstrip().endswith("(Heute ist der 01.02.2027.)")
@@ -426,3 +426,26 @@ def test_written_answer_sees_the_dated_passage_and_today(settings: Settings) -> 
     prompt = model.prompts[-1][-1]["content"]
     assert answer.text.startswith("Achtung: „Fonds Gemeinwohl“ ist seit dem 31.12.2026 außer Kraft")
     assert "Heute ist der" not in prompt
+    for asked in (answer, first):
+        data = asked.to_json()
+        assert {c["text"] for c in data["citations"]} <= {r["text"] for r in data["retrieved"]}  # the eval's "citations valid"
+
+
+def test_a_written_answer_citing_a_dated_passage_beyond_its_hits_keeps_it_retrieved(settings: Settings) -> None:
+    """The validity line's passage lies outside the k hits; the written answer quotes it as uncovered evidence,
+    and every citation must still point to a retrieved source (the answer contract's "citations valid")."""
+    from assistant.app import build_app
+    from tests.fakes import HashEmbedder, ScriptedChatModel
+
+    sections = _GUIDELINE.split("\n\n")
+    body = "\n\n".join(f"## Abschnitt {n}\n\n{part}" for n, part in enumerate(sections, start=1))
+    (settings.corpus_dir / "fonds.md").write_text("---\ntitle: Förderprogramm: Fonds Gemeinwohl (BMT)\n---\n\n" + body, encoding="utf-8")
+    model = ScriptedChatModel("Antragsberechtigt sind gemeinnützige Vereine und Kommunen [1].")
+    app = build_app(settings.with_(today="2027-02-01", min_evidence=0.05, sure_evidence=0.05), embedder=HashEmbedder(dimension=256),
+                    chat_model=model)
+    app.ingestor.ingest()
+    answer = app.answerer.ask("Wer ist beim Fonds Gemeinwohl antragsberechtigt?", mode="llm", k=1)
+    data = answer.to_json()
+    assert answer.alerts and "befristet bis zum 31. Dezember 2026" in answer.text
+    assert any("befristet bis zum 31. Dezember 2026" in c["text"] for c in data["citations"])
+    assert {c["text"] for c in data["citations"]} <= {r["text"] for r in data["retrieved"]}

@@ -151,14 +151,14 @@ class ValidityNotes:
         from .answer import Citation
         from .retrieval import Hit
 
+        chunk = next(iter(self._chunks([statement.chunk_id])), None)
+        if chunk is not None and all(h.chunk.id != chunk.id for h in retrieved):
+            retrieved.append(Hit(chunk, score=0.0, dense_score=0.0))
         for i, citation in enumerate(citations):
             if citation.source == profile.source and statement.quote in citation.text:
                 if statement.quote not in citation.quotes:
                     citations[i] = replace(citation, quotes=(statement.quote, *citation.quotes))
                 return citation.n
-        chunk = next(iter(self._chunks([statement.chunk_id])), None)
-        if chunk is not None and all(h.chunk.id != chunk.id for h in retrieved):
-            retrieved.append(Hit(chunk, score=0.0, dense_score=0.0))
         body = chunk.text if chunk is not None else statement.quote
         title = chunk.title if chunk is not None else profile.name
         n = max((c.n for c in citations), default=0) + 1

@@ -1,7 +1,7 @@
 """Evidence vectors computed in idle time, so that a first question is as fast as a repeated one.
 
-An extractive answer embeds the units (sentences, lists, table rows) of its five hits; that is nine
-tenths of its time when they are not cached yet (docs/BENCHMARKS.md, "Time to first evidence"). The
+An answer embeds the units (sentences, lists, table rows) of the 10 chunks it re-ranks; that is nine
+tenths of the time to its evidence when they are not cached yet (docs/BENCHMARKS.md). The
 web UI therefore runs one :class:`EvidenceWarmer`: after the start-up indexing and after every change
 to the library it embeds the units of all searchable chunks that the embedding cache lacks. It is
 not done at ingest: it costs about as much as embedding the chunks, and ``assistant ingest`` should
