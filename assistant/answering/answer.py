@@ -307,8 +307,8 @@ class Answerer:
     def warm_evidence(self, chunks: Iterable["Chunk"], batch_size: int, stop: Callable[[], bool] = lambda: False) -> int:
         """Embed the evidence units of ``chunks`` that the cache lacks, ``batch_size`` at a time; returns how many.
 
-        Unit vectors are what a first question costs (the units of the 10 re-ranked chunks, about 0.9 s
-        on two cores, against 0.05 s for the rest of the extractive answer); computed ahead in idle time,
+        Unit vectors are what a first question costs (the units of the 10 re-ranked chunks, about 0.7 s
+        on two cores, against 0.04 s for the rest of the extractive answer); computed ahead in idle time,
         every question is as fast as a repeated one. ``stop`` is asked between batches. Without a cache nothing can be
         kept, and nothing is done.
         """
