@@ -291,6 +291,9 @@ class Settings:
             raise ConfigError("config.llm_url", value=self.llm_url)
         if self.llm_timeout_s <= 0:
             raise ConfigError("config.not_positive", variable="ASSISTANT_LLM_TIMEOUT_S", value=self.llm_timeout_s)
+        if self.embed_cache_file and Path(self.embed_cache_file).expanduser().is_dir():
+            # The cache sets an unreadable file aside and starts afresh: it must never move a folder.
+            raise ConfigError("config.cache_file_is_dir", value=self.embed_cache_file)
         if self.today:
             try:
                 dt.date.fromisoformat(self.today.strip())

@@ -71,6 +71,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "ASSISTANT_LLM_URL muss eine http(s)-Adresse sein, z. B. http://127.0.0.1:8080/v1 (erhalten: {value!r}).",
         "en": "ASSISTANT_LLM_URL must be an http(s) address, e.g. http://127.0.0.1:8080/v1 (got {value!r}).",
     },
+    "config.cache_file_is_dir": {
+        "de": "ASSISTANT_EMBED_CACHE_FILE muss eine Datei sein, {value} ist ein Ordner (z. B. {value}/embeddings.sqlite angeben).",
+        "en": "ASSISTANT_EMBED_CACHE_FILE must be a file, {value} is a folder (give e.g. {value}/embeddings.sqlite).",
+    },
     "config.today": {
         "de": "ASSISTANT_TODAY muss ein Datum im Format JJJJ-MM-TT sein, z. B. 2026-11-28 (erhalten: {value!r}).",
         "en": "ASSISTANT_TODAY must be a date written YYYY-MM-DD, e.g. 2026-11-28 (got {value!r}).",

@@ -20,14 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.app import build_app
+from assistant.app import App
 from assistant.config import Settings
 from assistant.evaluation import load_jsonl, percentile
 from benchmarks.bench import machine
+from benchmarks.concurrency import opened, warm_evidence
 from benchmarks.data import SHARED
 
 
-def timed(app, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def timed(app: App, questions: list[str]) -> dict[str, float]:
     """p50/p95/max seconds of ``Answerer.gather`` (retrieval, re-ranking, refusal decision, evidence) per question."""
     seconds = []
     for question in questions:
@@ -44,29 +45,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     questions = [item["q"] for item in load_jsonl(args.questions)]
-    report: dict = {"questions": len(questions)}
+    base = Settings.from_env()
+    report: dict = {"questions": len(questions), "machine": machine()["cpu"], "cores": base.n_threads,
+                    "rerank_candidates": base.rerank_candidates}
     with tempfile.TemporaryDirectory(prefix="first-evidence-") as tmp:
-        base = Settings.from_env().with_(embed_cache=True)
-        # Two apps with their own fresh cache files: the cold run fills its cache and query vectors with
-        # exactly these questions, so the warmed run must not see them.
-        for phase in ("cold", "warmed"):
-            app = build_app(base.with_(embed_cache_file=Path(tmp) / f"{phase}.sqlite"))
-            try:
-                app.embedder.embed_queries(["Modell laden"])
-                report.update({"machine": machine()["cpu"], "cores": base.n_threads,
-                               "embedder": f"{app.embedder.name} on {app.embedder.backend}",
-                               "rerank_candidates": base.rerank_candidates})
-                if phase == "warmed":
-                    assert app.warmer is not None, "the evidence warm-up is switched off"
-                    started = time.perf_counter()
-                    app.warmer.request()
-                    app.warmer.wait()
-                    report["warmup"] = {"units": app.warmer.embedded, "seconds": round(time.perf_counter() - started, 1)}
-                report[phase] = timed(app, questions)
-                if phase == "warmed":
-                    report["repeated"] = timed(app, questions)
-            finally:
-                app.index.close()
+        # Two fresh cache files: the cold run fills its cache (and query vectors) with exactly these questions.
+        cold, warm = (base.with_(embed_cache=True, embed_cache_file=Path(tmp) / f"{name}.sqlite") for name in ("cold", "warm"))
+        with opened(cold, "extractive") as app:
+            report["embedder"] = f"{app.embedder.name} on {app.embedder.backend}"
+            report["cold"] = timed(app, questions)
+        report["warmup"] = warm_evidence(warm)
+        with opened(warm, "extractive") as app:
+            report["warmed"] = timed(app, questions)
+            report["repeated"] = timed(app, questions)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report, indent=1))

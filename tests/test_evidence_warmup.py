@@ -150,3 +150,14 @@ def test_a_request_during_a_pass_runs_another_pass() -> None:
     release.set()
     assert warmer.wait(10) and seen == [1, 2] and warmer.embedded == 3
     warmer.close()
+
+
+def test_a_folder_as_cache_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    from assistant.errors import ConfigError
+
+    folder = tmp_path / "vectors"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("data", encoding="utf-8")
+    with pytest.raises(ConfigError, match="ASSISTANT_EMBED_CACHE_FILE muss eine Datei sein"):
+        Settings.from_env({"ASSISTANT_EMBED_CACHE_FILE": str(folder)})
+    assert (folder / "keep.txt").read_text(encoding="utf-8") == "data"

@@ -327,9 +327,10 @@ class Answerer:
         for start in range(0, len(missing), batch_size):
             if stop():
                 break
-            rows = missing[start : start + batch_size]
-            embed_documents_cached(self.embedder, self._cache, [titles[i] for i in rows], [texts[i] for i in rows], dimension)
-            done += len(rows)
+            batch_titles = [titles[i] for i in missing[start : start + batch_size]]
+            batch_texts = [texts[i] for i in missing[start : start + batch_size]]
+            self._cache.put(batch_titles, batch_texts, self.embedder.embed_documents(batch_texts, batch_titles))
+            done += len(batch_texts)
         return done
 
     def has_evidence(self, question: str, hits: Sequence[Hit]) -> bool:
