@@ -205,7 +205,7 @@ class Settings:
     #: Refuse to answer when the best retrieved chunk's cosine similarity to the question is below this.
     min_evidence: float = 0.30
     #: Above this similarity a question is answered even if it names something the corpus lacks.
-    sure_evidence: float = 0.55
+    sure_evidence: float = 0.50
     #: Down to this similarity a question is answered when every name it uses occurs in the best hit.
     named_evidence: float = 0.20
     #: Extractive answers: most sentences quoted.

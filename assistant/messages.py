@@ -616,6 +616,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.duration": {"de": "keine Dauer oder Frist", "en": "no duration or period"},
     "answer.detail.amount": {"de": "keinen Geldbetrag", "en": "no sum of money"},
     "answer.detail.author": {"de": "keine Verfasserin und keinen Verfasser", "en": "no author"},
+    "answer.detail.person": {"de": "keine Person mit Namen", "en": "no person by name"},
+    "answer.detail.phone": {"de": "keine Telefonnummer", "en": "no phone number"},
+    "answer.detail.email": {"de": "keine E-Mail-Adresse", "en": "no e-mail address"},
+    "answer.detail.address": {"de": "keine Postanschrift", "en": "no postal address"},
+    "answer.detail.day": {"de": "kein Datum mit Tag", "en": "no date to the day"},
+    "answer.detail.contact": {"de": "keine Telefonnummer, E-Mail- oder Postadresse", "en": "no phone number, e-mail or postal address"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",
@@ -637,6 +643,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Stattdessen die relevantesten Belegstellen:",
         "en": "The generated answer could not be verified against the sources and is not shown. "
         "The most relevant evidence instead:",
+    },
+    "answer.yes_no_notice": {
+        "de": "Die Auszüge nennen Ihren Fall nicht ausdrücklich. Ob er erfüllt ist, entscheiden die Regeln in diesen "
+        "Belegstellen:",
+        "en": "The excerpts do not name your case as such. Whether it qualifies is decided by the rules in this evidence:",
     },
     "answer.system": {
         "de": "Du bist ein sorgfältiger Beratungsassistent für gemeinwohlorientierte KI-Projekte (Förderung, Ethik, "

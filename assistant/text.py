@@ -229,6 +229,19 @@ def digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+#: Questions answered with yes or no ("Kann ein Verein … beantragen?", "Can an association apply …?").
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(?:kann|können|darf|dürfen|muss|müssen|soll|sollen|ist|sind|gibt|gilt|fördert|werden|wird|habe|hat|haben"
+    r"|can|may|must|is|are|does|do|will|should)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether ``question`` is answered with yes or no (it starts with the verb)."""
+    return bool(_YES_NO_QUESTION.match(question))
+
+
 # What a language model writes when the sources do not answer the question (German and English).
 _NO_INFORMATION = re.compile(
     r"\b(?:keine(?:rlei)? (?:Angaben?|Informationen?|Aussagen?|Hinweise?)"
@@ -250,27 +263,67 @@ def says_not_in_sources(sentence: str) -> bool:
 # Duration comes before count: "Wie viele Wochen …?" asks for a duration. Dates are not among them:
 # "Bis wann …?" is answered as often by "unbefristet", "laufend" or "drei Monate nach Bekanntgabe" as by
 # a date, and a check for date forms refused answerable date questions of the held-out set (2 of 12).
+# A question that asks for the thing it names, not one that only mentions it ("Welche Telefonnummer …?",
+# "Wie lautet …?", "What is the …?").
+_ASKING = r"\b(?:welche\w*|wie\s+lautet|lautet|unter\s+welcher|wohin|wo\b|what|which|where|how\s+can\s+i)\b[^?]{0,40}?"
+_ROLE = (
+    r"(?:vorsitzende\w*|leiter\w*|leitung|präsident\w*|direktor\w*|geschäftsführer\w*|ansprech\w*|kontaktperson\w*"
+    r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*)\b"
+)
 _ASKED_DETAIL = (
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
-    # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist der Höchstbetrag?") is stated only as an
+    # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist das Preisgeld?") is stated only as an
     # amount with its currency; any other number nearby (a date, "neun Use Cases") would answer another question.
+    # "Welche Kosten sind förderfähig?" and "Welche Mittel …?" ask for kinds of costs, not for a sum.
     ("amount", re.compile(
-        r"\b(?:welche[mnrs]?|jährliche[mnrs]?|wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\b(?:budget|fördersumme|geldbetrag|summe|kosten|geld|mittel)\b"
+        r"\b(?:wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|kosten|geld|mittel)\b"
+        r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag)\b"
         r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
     # "Wer hat die Kurzstudie verfasst?": only a statement of authorship answers it, not the study's findings.
     ("author", re.compile(
         r"\bwer\s+(?:hat|haben)\b[^?]{0,80}?\b(?:verfasst|geschrieben|herausgegeben|erarbeitet)\b|\bvon\s+wem\s+(?:stammt|stammen)\b"
         r"|\bwho\s+(?:wrote|authored|edited)\b|\bwho\s+(?:is|are|was|were)\s+the\s+(?:authors?|editors?)\b", re.IGNORECASE)),
+    # "Unter welcher Telefonnummer erreiche ich …?": only a phone number answers it, "Wie lautet die E-Mail-Adresse?"
+    # only an e-mail address, "Wohin schicke ich den Antrag – wie lautet die Postanschrift?" only a postal address
+    # (a nearby address of another kind belongs to another question); "Kontaktdaten" are any of them. Asked for,
+    # not mentioned: "Muss die Anschrift in die Datenschutzerklärung?" and "Ist eine IP-Adresse personenbezogen?"
+    # are no requests for one.
+    ("phone", re.compile(
+        rf"{_ASKING}(?:\b(?:telefon\w*|rufnummer|hotline|faxnummer)|\b(?:tele)?phone\s+number|\bcall\b)\b", re.IGNORECASE)),
+    ("email", re.compile(rf"{_ASKING}\b(?:(?:e-?)?mail-?adresse|e-?mail\s+address)\b", re.IGNORECASE)),
+    ("address", re.compile(
+        rf"{_ASKING}(?:\b(?:anschrift|postanschrift|postadresse)|(?<!-)\badresse|\b(?:postal\s+)?address)\b", re.IGNORECASE)),
+    ("contact", re.compile(rf"{_ASKING}\b(?:kontaktdaten|contact\s+details|reach)\b", re.IGNORECASE)),
+    # "Wer leitet …?", "Wer ist Vorsitzende …?", "Wie heißt die Ansprechperson …?": only a named person answers it
+    # (the excerpts about the body or programme would answer another question). "Wer hat die Schirmherrschaft?"
+    # and "Wer kann teilnehmen?" are not among them: a body or a group answers them.
+    ("person", re.compile(
+        r"\bwer\s+(?:leitet\w*|moderiert\w*|hielt|präsentierte|präsentiert|referierte|sprach|koordiniert\w*)\b"
+        r"|\bwer\s+hat\b[^?]{0,60}?\b(?:impuls|vortrag|keynote|rede|moderation)\w*\b"
+        rf"|\b(?:wer\s+(?:ist|war)|wie\s+hei(?:ß|ss)t)\s+(?:(?:der|die|das|derzeit|aktuell|zuständige\w*)\s+)*{_ROLE}"
+        r"|\bwelche\s+personen?\b"
+        r"|\bwho\s+(?:moderated|moderates|leads|led|heads|headed|chairs|chaired|presented|spoke|gave|runs)\b"
+        r"|\bwho\s+(?:is|was|are)\s+(?:(?:the|currently|now)\s+)*(?:contact\s+person|head|chair\w*|director|president|moderator"
+        r"|minister|speaker|leader|manager)\b",
+        re.IGNORECASE)),
+    # "An welchem Tag genau …?" asks for a day: "im Dezember 2019" answers another question. ("Bis wann …?" is not
+    # among them: "unbefristet" or "drei Monate nach Bekanntgabe" answer it as well.)
+    ("day", re.compile(
+        r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[ns]?\s+(?:genaue[ns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
+        r"|\bwhat\s+(?:exact\s+)?date\b", re.IGNORECASE)),
     ("count", re.compile(
         r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
         r"|\bhow\s+(?:many|much)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
 )
-# References are numbers that state no value: "Artikel 8", "§ 5", "Absatz 2", "(4)", "a)", "Nummer 3".
+# References are numbers that state no value: "Artikel 8", "§ 5", "Absatz 2", "(4)", "a)", "Nummer 3", and the
+# number of the section heading that opens a chunk, a short first line without a full stop ("1 Förderziel und
+# Zuwendungszweck", "2.3 Antragsberechtigte"); a sentence ("22 Teilnehmende … kamen zusammen.") keeps its number.
 _REFERENCE = re.compile(
     r"(?:\b(?:Art(?:ikel|\.)?|§+|Abs(?:atz|\.)?|Nr\.|Nummer|Satz|Buchstabe|Anhang|Kapitel|Ziffer|Seite|S\.)\s*\d+[a-z]?"
-    r"(?:\s*(?:,|und|bis|-|–)\s*\d+[a-z]?)*)|^\s*\(?\d+[a-z]?[.)]\s|\(\d+[a-z]?\)|\b[a-z]\)",
+    r"(?:\s*(?:,|und|bis|-|–)\s*\d+[a-z]?)*)|^\s*\(?\d+[a-z]?[.)]\s|\(\d+[a-z]?\)|\b[a-z]\)"
+    r"|\A[ \t]*\d{1,2}(?:\.\d{1,2})*\.?[ \t]+(?=[A-ZÄÖÜ][^\n.!?]{0,80}$)",
     re.MULTILINE,
 )
 _NUMBER_WORDS = (
@@ -282,7 +335,8 @@ _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DURATION = re.compile(
     rf"(?:\d+|\b(?:ein(?:e[mnrs]?)?|{_NUMBER_WORDS}))\s+(?:\w+\s+)?"
     r"(?:Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|hours?|days?|weeks?|months?|years?)\b"
-    r"|\b(?:unverzüglich|unbefristet|jährlich|monatlich)\b",
+    r"|\b(?:unverzüglich|unbefristet|jährlich|monatlich)\b"
+    rf"|\b(?:\d+-?|ein|halb|{_NUMBER_WORDS})(?:stündig|tägig|wöchig|monatig|jährig)",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
@@ -292,7 +346,31 @@ _AUTHORSHIP = re.compile(
     r"|\bHerausgeber(?:[*:_]?innen|in)?\b|\bHrsg\.|\b(?:written|authored|edited|published)\s+by\b|\bauthors?\b",
     re.IGNORECASE,
 )
-_STATES_DETAIL = {"count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP}
+# A phone number (at least six digits in groups, or after "Tel."), an e-mail address, a postal address (a street
+# with its number, a post-office box, or a five-digit postcode before a place name).
+_PHONE = r"(?:\+\d{2}|\b0\d{2,5})[\s/()-]*\d[\d\s/-]{4,}\d|\b(?:Tel(?:efon)?|Fax|Phone)\.?\s*:?\s*\+?\d"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_POSTAL = r"\b[\wÄÖÜäöüß-]+(?:straße|str\.|weg|platz|allee|ring|damm|ufer)\s+\d+|\bPostfach\s+\d|\b\d{5}\s+[A-ZÄÖÜ][a-zäöüß]+"
+# A person by name: after a title or form of address, after a role ("Leitung: …"), or a list of authors.
+_PERSON = re.compile(
+    r"\b(?:Dr|Prof|Dipl)\.\s*(?:[a-z.]+\s*)*[A-ZÄÖÜ]|\b(?:Frau|Herr|Mr|Ms|Mrs)\.?\s+(?:Dr\.\s+)?[A-ZÄÖÜ][a-zäöüß]+"
+    r"|\b(?:Leitung|Vorsitz|Moderation|Ansprechpartner(?:in)?|Ansprechperson|Kontakt(?:person)?)\s*:\s*[A-ZÄÖÜ]"
+    r"|\b(?:geleitet|moderiert|vorgestellt)\s+von\s+[A-ZÄÖÜ]"
+    r"|\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b|\bauthors?\b",
+    re.IGNORECASE,
+)
+_GERMAN_MONTHS = "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+_ENGLISH_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A date to the day: "11. Juni 2025", "26.03.2025", "26 March 2025", "March 26".
+_DAY = re.compile(
+    rf"\b\d{{1,2}}\.\s*(?:\d{{1,2}}\.|(?:{_GERMAN_MONTHS})\b)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_ENGLISH_MONTHS})\b"
+    rf"|\b(?:{_ENGLISH_MONTHS})\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+)
+_STATES_DETAIL = {
+    "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
+    "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
+    "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
+}
 # A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021"), an amount
 # that looks like one is ("2000 Euro").
 _NOT_A_COUNT = re.compile(
@@ -308,7 +386,8 @@ def shortened(text: str, limit: int) -> str:
 
 def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", "author"
-    (who wrote a text), or None."""
+    (who wrote a text), "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact"
+    (any of the three), "day" (a date to the day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             return kind

@@ -199,10 +199,34 @@ def test_leading_heading_is_context_not_evidence() -> None:
     ]
 
 
+def test_an_address_written_one_line_per_paragraph_is_one_unit() -> None:
+    text = (
+        "6.3 Bewilligungsverfahren\nDie Bewilligungsbehörde ist das Bundesamt (BAFzA):\n\nBundesamt für Familie\n\n"
+        "An den Gelenkbogenhallen 2–6\n\n50679 Köln\n\nDas BAFzA erlässt den Bescheid an die erstempfangende Organisation."
+    )
+    assert evidence_units(text, "6.3 Bewilligungsverfahren") == [
+        "Die Bewilligungsbehörde ist das Bundesamt (BAFzA): Bundesamt für Familie An den Gelenkbogenhallen 2–6 50679 Köln",
+        "Das BAFzA erlässt den Bescheid an die erstempfangende Organisation.",
+    ]
+    # Without an intro, short paragraphs stay apart (headings, captions).
+    assert evidence_units("Erster kurzer Absatz ohne Punkt\n\nZweiter kurzer Absatz ohne Punkt") == [
+        "Erster kurzer Absatz ohne Punkt", "Zweiter kurzer Absatz ohne Punkt",
+    ]
+
+
 def test_salient_names_are_capitalised_words_and_acronyms() -> None:
     assert salient_names("Welche Förderquote gilt beim EXIST-Gründerstipendium?") == ["Förderquote", "EXIST", "Gründerstipendium"]
     assert salient_names("Wie hoch ist der BAföG-Höchstsatz?") == ["BAföG", "Höchstsatz"]
     assert salient_names("Wer ist antragsberechtigt?") == []
+    assert salient_names("Darf eine 14-Jährige einwilligen?") == []  # a number's compound names nothing
+
+
+def test_a_number_in_a_compound_is_no_detail_the_sources_must_state() -> None:
+    from assistant.answering.answer import missing_details
+
+    hits = [_ranked_hit(0, "Kinder können ab 16 Jahren einwilligen; die Mitgliedstaaten dürfen 13 Jahre vorsehen.", 0.6)]
+    assert missing_details("Darf eine 14-Jährige selbst einwilligen?", hits) == []
+    assert missing_details("Wie alt muss ein Kind 2027 sein, um einzuwilligen?", hits) == ["2027"]
 
 
 def test_question_naming_something_the_corpus_lacks_is_refused(corpus: Settings) -> None:
@@ -320,3 +344,14 @@ def test_answers_and_eval_rank_the_same_way(app: "App") -> None:
     question = "Fördert die Stiftung Projekte, die schon begonnen haben?"
     answer = app.answerer.ask(question, mode="extractive", k=2)
     assert [h.chunk.id for h in answer.retrieved] == [h.chunk.id for h in app.answerer.ranked(question, 2)]
+
+
+def test_a_models_no_answer_to_a_yes_no_question_shows_the_rules_instead(corpus: Settings) -> None:
+    reply = "Die Wissensbasis enthält dazu keine Angabe."
+    app, _ = _app(corpus, reply, reply)
+    yes_no = app.answerer.ask("Sind juristische Personen antragsberechtigt?", mode="llm")
+    # The excerpts state the rule; "keine Angabe" would hide it (the model said so wrongly on yes/no questions).
+    assert not yes_no.refused and yes_no.mode == "extractive" and "nicht ausdrücklich" in yes_no.notice
+    assert "Antragsberechtigt sind juristische Personen" in yes_no.text and yes_no.citations
+    open_question = app.answerer.ask("Wer ist antragsberechtigt?", mode="llm")
+    assert open_question.refused and open_question.mode == "llm"  # any other question: the model's refusal stands

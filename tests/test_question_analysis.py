@@ -26,6 +26,23 @@ from tests.fakes import HashEmbedder
     ("Wer hat die Kurzstudie zur AI-readiness verfasst?", "author"),
     ("Who wrote the policy paper?", "author"),
     ("Wer hat 2023 den Umweltpreis bekommen?", None),
+    ("Unter welcher Telefonnummer erreiche ich das Bundesamt?", "phone"),
+    ("Wie lautet die E-Mail-Adresse der Geschäftsstelle?", "email"),
+    ("What is the phone number of the head office?", "phone"),
+    ("Wohin schicke ich den Antrag – wie lautet die Postanschrift?", "address"),
+    ("Welche Kontaktdaten hat der Projektträger?", "contact"),
+    ("Wer leitet die Initiative?", "person"),
+    ("Wie heißt die zuständige Ansprechperson im Sekretariat?", "person"),
+    ("Who moderated the workshop?", "person"),
+    ("Wer hat die Schirmherrschaft übernommen?", None),  # a body answers it as well as a person
+    ("Wer kann teilnehmen?", None),
+    ("Wie hoch ist das Preisgeld des Umweltpreises?", "amount"),
+    ("Welche Kosten sind förderfähig?", None),  # kinds of costs, not a sum
+    ("An welchem Tag genau fand die Auftaktveranstaltung statt?", "day"),
+    ("On which date did the community first meet?", "day"),
+    ("Ist eine IP-Adresse ein personenbezogenes Datum?", None),  # mentioned, not asked for
+    ("Muss die Anschrift des Verantwortlichen genannt werden?", None),
+    ("Welche Pflichten gelten für E-Mail-Newsletter?", None),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -38,6 +55,40 @@ def test_states_detail_ignores_references_and_years_for_counts() -> None:
     assert states_detail("count", "Zuschüsse von 2000 Euro")
     assert states_detail("duration", "mindestens zehn Tage") and states_detail("duration", "binnen 72 Stunden")
     assert not states_detail("duration", "Die Prüfung erfolgt durch den Normenkontrollrat.")
+
+
+def test_the_number_of_a_chunks_opening_heading_is_no_count() -> None:
+    assert not states_detail("count", "1 Förderziel und Zuwendungszweck\nZur Erreichung sollen Projekte umgesetzt werden.")
+    assert not states_detail("count", "2.3 Antragsberechtigte\nAntragsberechtigt sind Vereine.")
+    assert states_detail("count", "22 Teilnehmende aus der Stadtverwaltung kamen zusammen.")  # a sentence, not a heading
+    assert states_detail("count", "Beteiligt sind\n12 Kommunen")  # only the opening line can be a heading
+
+
+def test_a_contact_is_a_phone_number_an_email_or_a_postal_address() -> None:
+    assert states_detail("phone", "Tel.: 0541 9633-0") and states_detail("phone", "Telefon +49 30 18555-0")
+    assert states_detail("email", "Fragen an info@example.org") and states_detail("address", "An der Bornau 2, 49090 Osnabrück")
+    assert states_detail("address", "Postfach 1705") and states_detail("address", "Musterstraße 12")
+    assert not states_detail("phone", "Fragen an info@example.org")  # an e-mail answers no question for a phone number
+    assert not states_detail("email", "50679 Köln")
+    assert all(states_detail("contact", t) for t in ("Tel.: 0541 9633-0", "info@example.org", "50679 Köln"))
+    assert not states_detail("contact", "Bußgelder bis zu 10 000 000 EUR nach Artikel 83")
+    assert not states_detail("contact", "tritt am 15.11.2021 in Kraft und gilt bis 31.12.2025")
+
+
+def test_a_person_is_named_with_a_title_a_role_or_as_author() -> None:
+    assert states_detail("person", "Dr. Karoline Krenn vom Deutschen Institut für Urbanistik")
+    assert states_detail("person", "Leitung: Anna Beispiel") and states_detail("person", "AUTOR*INNEN Theresa Züger")
+    assert not states_detail("person", "Die Initiative wird vom Institut für Urbanistik getragen.")
+
+
+def test_a_day_is_a_date_to_the_day() -> None:
+    assert states_detail("day", "am 11. Juni 2025 in Leipzig") and states_detail("day", "am 26.03.2025")
+    assert states_detail("day", "on 26 March 2025") and states_detail("day", "on March 26, 2025")
+    assert not states_detail("day", "von Dezember 2019 bis Mai 2020") and not states_detail("day", "im Jahr 2025")
+
+
+def test_a_duration_may_be_a_compound() -> None:
+    assert states_detail("duration", "In einer zweistündigen Onlinesession") and states_detail("duration", "eine 3-tägige Konferenz")
 
 
 def test_an_amount_needs_its_currency() -> None:
@@ -70,6 +121,17 @@ def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Se
     assert refused.refused and "keine Zahl und keinen Betrag" in refused.text
     answered = app.answerer.ask("Wer wird vom Programm Stadtgrün in Beispielstadt gefördert?")
     assert not answered.refused and "Vereine und Initiativen" in answered.text
+
+
+def test_a_question_for_a_contact_needs_one_of_that_kind(settings: Settings) -> None:
+    contact = PROGRAMME + "\nFragen zum Programm Stadtgrün beantwortet das Grünflächenamt unter stadtgruen@beispielstadt.example.\n"
+    (settings.corpus_dir / "programm.md").write_text(contact, encoding="utf-8")
+    app = build_app(settings.with_(min_evidence=0.15), embedder=HashEmbedder(dimension=4096))
+    app.ingestor.ingest()
+    phone = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programm Stadtgrün in Beispielstadt?")
+    assert phone.refused and "keine Telefonnummer" in phone.text
+    email = app.answerer.ask("Wie lautet die E-Mail-Adresse für Fragen zum Programm Stadtgrün in Beispielstadt?")
+    assert not email.refused and "stadtgruen@beispielstadt.example" in email.text
 
 
 def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:

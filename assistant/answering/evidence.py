@@ -183,14 +183,30 @@ def evidence_units(text: str, heading: str = "") -> list[str]:
 
 def _paragraphs(lines: Sequence[str]) -> list[list[str]]:
     """Runs of non-blank lines (stripped), split at blank lines — except after a line ending in ":",
-    which introduces what follows (a law's "(2) Folgende Stellen sind förderfähig:" and its items)."""
+    which introduces what follows (a law's "(2) Folgende Stellen sind förderfähig:" and its items), and
+    between the short lines such an intro is followed by: an address written one line per paragraph
+    ("Bewilligungsbehörde ist:" / "Bundesamt für …" / "An den Gelenkbogenhallen 2–6" / "50679 Köln")
+    is one statement, not three fragments too short to quote."""
     groups: list[list[str]] = [[]]
+    after_blank = False
     for line in lines:
-        if line.strip():
-            groups[-1].append(line.strip())
-        elif groups[-1] and not groups[-1][-1].endswith(":"):
+        line = line.strip()
+        if not line:
+            after_blank = True
+            continue
+        group = groups[-1]
+        if after_blank and group and not (
+            group[-1].endswith(":") or (_short_line(line) and _short_line(group[-1]) and any(g.endswith(":") for g in group))
+        ):
             groups.append([])
+        groups[-1].append(line)
+        after_blank = False
     return [g for g in groups if g]
+
+
+def _short_line(line: str) -> bool:
+    """A line of an address or a name block: short, and no sentence."""
+    return len(line) <= _BLOCK_LINE_CHARS and not line.endswith((".", "!", "?", ":"))
 
 
 def _line_units(lines: Sequence[str]) -> list[str]:
@@ -216,6 +232,8 @@ def _line_units(lines: Sequence[str]) -> list[str]:
 
 # Rows of a table as the loaders write them: cells joined by " | " (Markdown, HTML) or " — " (PDF cards).
 _TABLE_ROW = re.compile(r" \| | — ")
+#: Lines of an address block are at most this long (street, postcode and place, a body's name).
+_BLOCK_LINE_CHARS = 80
 #: Longer lines are clauses that stand alone (the numbered items of a law), not items of a short list.
 _LIST_ITEM_CHARS = 250
 #: A list unit holds its intro and items up to about this many characters; a longer list is split into

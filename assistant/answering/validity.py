@@ -24,6 +24,7 @@ from ..loaders.base import collapse_whitespace
 from ..messages import Message, text
 from ..programmes.dates import find_dates, format_date
 from ..programmes.profiles import Profile, Statement
+from ..text import asks_yes_or_no
 
 if TYPE_CHECKING:
     from ..indexing.chunking import Chunk
@@ -39,14 +40,6 @@ _VALIDITY_QUESTION = re.compile(
 )
 
 
-#: Questions answered with yes or no ("Kann ein Verein … beantragen?", "Can an association apply …?").
-_YES_NO_QUESTION = re.compile(
-    r"^\s*(?:kann|können|darf|dürfen|muss|müssen|soll|sollen|ist|sind|gibt|gilt|fördert|werden|wird|habe|hat|haben"
-    r"|can|may|must|is|are|does|do|will|should)\b",
-    re.IGNORECASE,
-)
-
-
 def asks_about_validity(question: str) -> bool:
     """Whether ``question`` asks if a programme is (still) open or until when."""
     return bool(_VALIDITY_QUESTION.search(question))
@@ -55,7 +48,7 @@ def asks_about_validity(question: str) -> bool:
 def depends_on_today(question: str) -> bool:
     """Whether the answer to ``question`` can change with the date when a programme it rests on has expired:
     a validity question, or one answered yes or no ("Kann ein Verein … beantragen?")."""
-    return asks_about_validity(question) or bool(_YES_NO_QUESTION.match(question))
+    return asks_about_validity(question) or asks_yes_or_no(question)
 
 
 @dataclass(frozen=True)

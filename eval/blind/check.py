@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Mechanical checks for the blind test set (eval/blind/*.jsonl); stdlib + pypdf only.
 
-    .venv/bin/python eval/blind/check.py                 # check tune.jsonl + heldout.jsonl
+    .venv/bin/python eval/blind/check.py                 # check tune.jsonl + heldout.jsonl (+ tune-extra.jsonl)
     .venv/bin/python eval/blind/check.py --split ALL.jsonl   # (re)write the split, then check
 
 Checks: ids (and questions) are unique; types, languages and required fields are valid;
@@ -14,6 +14,8 @@ Warnings (not errors): a fact group none of whose alternatives occurs in the sou
 question, a listed page that does not hold the gold, a question that repeats its gold
 or already contains a fact alternative (an echoing answer would cover it).
 Prints counts per type, refuse subtype, language, split and source document.
+tune-extra.jsonl (a supplementary tuning set, see README.md), when present, gets the same item
+checks and shares the id/question uniqueness checks, but is not part of the split.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parents[1] / "corpus"
 FILES = {"tune": HERE / "tune.jsonl", "heldout": HERE / "heldout.jsonl"}
+EXTRA = {"tune-extra": HERE / "tune-extra.jsonl"}  # checked when present; never part of the split
 TUNE_SHARE = 0.4
 
 TYPES = {"fact", "list", "multi", "en", "comparison", "yesno", "dates", "refuse"}
@@ -222,11 +225,12 @@ def main() -> int:
                     fh.write(json.dumps(item, ensure_ascii=False) + "\n")
         print(f"wrote {FILES['tune'].name} ({len(parts['tune'])}) and {FILES['heldout'].name} ({len(parts['heldout'])})")
 
-    items = [(name, item) for name, path in FILES.items() for item in load(path)]
+    present = {**FILES, **{name: path for name, path in EXTRA.items() if path.is_file()}}
+    items = [(name, item) for name, path in present.items() for item in load(path)]
     errors, warnings = check(items)
 
-    # the split on file must be the deterministic one
-    expected = split([i for _, i in items if "type" in i and "id" in i])
+    # the split on file must be the deterministic one (tune + heldout only)
+    expected = split([i for n, i in items if n in FILES and "type" in i and "id" in i])
     for name in FILES:
         have = {i["id"] for n, i in items if n == name}
         if have != {i["id"] for i in expected[name]}:
@@ -245,16 +249,17 @@ def main() -> int:
             by_source[s] += 1
 
     print(f"{len(items)} questions")
-    print("\nper type                total  tune  heldout   de  en")
+    print("\nper type                total  tune  heldout  extra   de  en")
     for t in sorted(by_type):
         base = t.split("/")[0]
         sub = t.split("/")[1] if "/" in t else None
         sel = [(p, i) for p, i in items if i.get("type") == base and (sub is None or i.get("subtype") == sub)]
         n_t = sum(1 for p, _ in sel if p == "tune")
+        n_h = sum(1 for p, _ in sel if p == "heldout")
         n_de = sum(1 for _, i in sel if i.get("lang") == "de")
-        print(f"  {t:<22}{len(sel):>6}{n_t:>6}{len(sel) - n_t:>9}{n_de:>5}{len(sel) - n_de:>4}")
+        print(f"  {t:<22}{len(sel):>6}{n_t:>6}{n_h:>9}{len(sel) - n_t - n_h:>7}{n_de:>5}{len(sel) - n_de:>4}")
     print(f"\nper language: " + ", ".join(f"{k} {v}" for k, v in sorted(by_lang.items())))
-    print("per split: " + ", ".join(f"{n} {sum(1 for p, _ in items if p == n)}" for n in FILES))
+    print("per split: " + ", ".join(f"{n} {sum(1 for p, _ in items if p == n)}" for n in present))
     print("\nper source document (questions naming it):")
     for s in sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".md", ".pdf", ".html"} and p.name != "SOURCES.md"):
         print(f"  {by_source.get(s, 0):>4}  {s}")
