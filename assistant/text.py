@@ -265,7 +265,7 @@ def says_not_in_sources(sentence: str) -> bool:
 # a date, and a check for date forms refused answerable date questions of the held-out set (2 of 12).
 # A question that asks for the thing it names, not one that only mentions it ("Welche Telefonnummer …?",
 # "Wie lautet …?", "What is the …?").
-_ASKING = r"\b(?:welche\w*|wie\s+lautet|lautet|unter\s+welcher|wohin|wo\b|what|which|where|how\s+can\s+i)\b[^?]{0,40}?"
+_ASKING = r"\b(?:welche\w*|wie\s+lautet|lautet|unter\s+welcher|wohin|wo\b|what|which|where)\b[^?]{0,40}?"
 _ROLE = (
     r"(?:vorsitzende\w*|leiter\w*|leitung|präsident\w*|direktor\w*|geschäftsführer\w*|ansprech\w*|kontaktperson\w*"
     r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*)\b"
@@ -295,7 +295,10 @@ _ASKED_DETAIL = (
     ("email", re.compile(rf"{_ASKING}\b(?:(?:e-?)?mail-?adresse|e-?mail\s+address)\b", re.IGNORECASE)),
     ("address", re.compile(
         rf"{_ASKING}(?:\b(?:anschrift|postanschrift|postadresse)|(?<!-)\badresse|\b(?:postal\s+)?address)\b", re.IGNORECASE)),
-    ("contact", re.compile(rf"{_ASKING}\b(?:kontaktdaten|contact\s+details|reach)\b", re.IGNORECASE)),
+    # "How can I reach it?", not "What can the project reach?" or "Wie erreiche ich meine Ziele?".
+    ("contact", re.compile(
+        rf"{_ASKING}\b(?:kontaktdaten|contact\s+details)\b|\bhow\s+(?:can|do|could)\s+(?:i|we)\s+(?:reach|contact)\b"
+        r"|\bwie\s+(?:kann|können)\s+(?:ich|wir)\b[^?]{0,40}?\bkontaktieren\b", re.IGNORECASE)),
     # "Wer leitet …?", "Wer ist Vorsitzende …?", "Wie heißt die Ansprechperson …?": only a named person answers it
     # (the excerpts about the body or programme would answer another question). "Wer hat die Schirmherrschaft?"
     # and "Wer kann teilnehmen?" are not among them: a body or a group answers them.

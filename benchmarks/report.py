@@ -98,12 +98,16 @@ CHOICES = """\
   longer the full section path: the innermost heading already opens every chunk, and the path made up
   a sixth of all embedded characters. It buys the cold-ingest parity with LangChain; the price is one
   question on several held-out metrics (before/after table). BM25 and citations keep the path.
-- **Refusal**: similarity floor 0.30 plus the unknown-name check below 0.55, calibrated on 38
+- **Refusal**: similarity floor 0.30 plus the unknown-name check below 0.50 (was 0.55: three answerable
+  tuning questions with an everyday word the corpus lacks lay between), calibrated on 38
   answerable against 366 unanswerable questions (docs/ANSWERS.md); down to 0.20 when the best hit
-  contains every name the question uses (a table row among others); and a question for a count,
-  amount, duration or author is refused when no chunk of the chosen evidence states one. On the blind set's
-  held-out part this raised refusal accuracy from 0.887 to 0.913 (near-domain and out-of-domain
-  questions refused: 9 → 13 of 21); 2 answerable questions are still refused.
+  contains every name the question uses (a table row among others); and a question for a value of a
+  kind — a count, amount, duration, author, a person in a role, a phone number, e-mail or postal
+  address, a day — is refused when no chunk of the chosen evidence states one of that kind. On the blind
+  set's held-out part refusal accuracy rose from 0.887 to 0.913 and now 0.930 in both modes (near-domain
+  and out-of-domain questions refused: 9 → 13 → 15 of 21); 2 answerable questions are still refused.
+  In llm mode a "keine Angabe" of the model to a yes/no question over checked evidence shows the excerpts
+  (it was wrong each time on the tuning sets): llm refusal accuracy 0.896 → 0.930.
 - **Evidence units** follow the chunker's structure: a list is one unit with the sentence it completes,
   a PDF card-table row one self-contained unit (blind set, "Each change on the tuning part").
   Searching the parts of a two-part question separately was measured and dropped: it cost citation
@@ -129,8 +133,8 @@ CHOICES = """\
 - **Written vs extractive**: written answers are completed with every excerpt of the extractive answer
   they do not state (quoted, cited, below the answer), and a sentence that only restates the question
   is dropped. Fact recall of written answers is at least the excerpts': dev 1.000 vs 0.963 and blind
-  held-out 0.780 vs 0.778 with 96.9 % and 90.5 % of their sentences verified (this stop, with the
-  re-ranking); `benchmarks/heldout_qa.jsonl` 0.950 vs 0.950 with 96 % (last measured before the
+  held-out 0.787 vs 0.783 with 96.9 % and 90.4 % of their sentences verified (with the re-ranking and
+  the detail kinds); `benchmarks/heldout_qa.jsonl` 0.950 vs 0.950 with 96 % (last measured before the
   re-ranking). Number words count as numbers in the check ("drei" = "3" = "three"), and a German
   paraphrase that restates a figure of its source passes from cosine 0.5, as an anchored English
   sentence does. They stay the default.
@@ -458,6 +462,7 @@ BLIND_STEPS = {
     "9-amount-refusal": "+ a question for a sum of money needs an amount with its currency",
     "10-sentence-rerank": "+ 10 retrieved chunks re-ranked by their best sentence (weight 0.8), top 5 kept",
     "11-author-refusal": "+ \"Wer hat … verfasst?\" needs a statement of authorship (held-out unchanged)",
+    "12-detail-kinds": "+ person, phone, e-mail, postal address, day kinds; heading numbers; address blocks; unknown words below 0.50",
 }
 
 
@@ -470,13 +475,24 @@ def blind_section(results: Path) -> str:
     held = eval_rows([("held-out, before (extractive)", blind / "heldout-before.json"),
                       ("held-out, after the refusal and evidence-unit changes (extractive)", blind / "heldout-evidence-units.json"),
                       ("held-out, + sentence re-ranking (extractive)", blind / "heldout-rerank.json"),
-                      ("held-out, + author refusal, number words, citation fixes: now (extractive)", blind / "heldout-after.json")])
+                      ("held-out, + author refusal, number words, citation fixes (extractive)", blind / "heldout-author.json"),
+                      ("held-out, + detail kinds, address blocks, unknown words below 0.50: now (extractive)", blind / "heldout-after.json")])
     steps = eval_rows([(label, blind / "tune" / f"{stem}.json") for stem, label in BLIND_STEPS.items()])
+    extra = eval_rows([("before the detail kinds (commit 3579c17, extractive)", blind / "tune-extra" / "before.json"),
+                       ("after (extractive)", blind / "tune-extra" / "after.json")])
+    extra_types = blind / "tune-extra" / "after.md"
     return ("196 questions written from the documents before any tuning (`eval/blind/README.md`): 81 to tune on, "
             "115 held out and evaluated once per change. k = 5; llm = the bundled Qwen2.5-Coder-1.5B-Instruct; timings on a "
             "2-core AMD EPYC.\n\n**Held-out part, before and after (summary, extractive):**\n\n" + held +
             "\n**Held-out part after the changes, by question type, both modes:**\n\n" + after.read_text(encoding="utf-8") +
-            "\n**Each change on the tuning part (extractive):**\n\n" + steps)
+            "\n**Each change on the tuning part (extractive):**\n\n" + steps +
+            "\n**Supplementary tuning set** (`eval/blind/tune-extra.jsonl`, 60 questions written from the documents for "
+            "the refusal boundary: 30 near-domain or out-of-domain, 30 answerable questions for the same kinds of "
+            "detail). Tuned on, never held out; the kinds it covers were chosen after the held-out report listed "
+            "near-domain failures (contacts, counts, prize money), so the held-out refusal figure after it is "
+            "somewhat optimistic for those kinds.\n\n" + extra +
+            ("\n**Supplementary tuning set after the changes, by question type, both modes:**\n\n"
+             + extra_types.read_text(encoding="utf-8") if extra_types.is_file() else ""))
 
 
 def build(results: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.app import build_app
+from assistant.app import App, build_app
 from assistant.config import Settings
 from assistant.text import asked_detail, states_detail
 from tests.fakes import HashEmbedder
@@ -31,6 +31,8 @@ from tests.fakes import HashEmbedder
     ("What is the phone number of the head office?", "phone"),
     ("Wohin schicke ich den Antrag – wie lautet die Postanschrift?", "address"),
     ("Welche Kontaktdaten hat der Projektträger?", "contact"),
+    ("Which organisation is the contact point, and how can I reach it?", "contact"),
+    ("What can the project reach with this funding?", None),
     ("Wer leitet die Initiative?", "person"),
     ("Wie heißt die zuständige Ansprechperson im Sekretariat?", "person"),
     ("Who moderated the workshop?", "person"),
@@ -113,10 +115,15 @@ Gefördert werden Vereine und Initiativen mit Sitz in Beispielstadt.
 """
 
 
-def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Settings) -> None:
-    (settings.corpus_dir / "programm.md").write_text(PROGRAMME, encoding="utf-8")
+def _programme_app(settings: Settings, text: str = PROGRAMME) -> App:
+    (settings.corpus_dir / "programm.md").write_text(text, encoding="utf-8")
     app = build_app(settings.with_(min_evidence=0.15), embedder=HashEmbedder(dimension=4096))
     app.ingestor.ingest()
+    return app
+
+
+def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Settings) -> None:
+    app = _programme_app(settings)
     refused = app.answerer.ask("Wie viele Vorhaben fördert das Programm Stadtgrün in Beispielstadt?")
     assert refused.refused and "keine Zahl und keinen Betrag" in refused.text
     answered = app.answerer.ask("Wer wird vom Programm Stadtgrün in Beispielstadt gefördert?")
@@ -124,10 +131,8 @@ def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Se
 
 
 def test_a_question_for_a_contact_needs_one_of_that_kind(settings: Settings) -> None:
-    contact = PROGRAMME + "\nFragen zum Programm Stadtgrün beantwortet das Grünflächenamt unter stadtgruen@beispielstadt.example.\n"
-    (settings.corpus_dir / "programm.md").write_text(contact, encoding="utf-8")
-    app = build_app(settings.with_(min_evidence=0.15), embedder=HashEmbedder(dimension=4096))
-    app.ingestor.ingest()
+    app = _programme_app(settings, PROGRAMME + "\nFragen zum Programm Stadtgrün beantwortet das Grünflächenamt unter "
+                         "stadtgruen@beispielstadt.example.\n")
     phone = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programm Stadtgrün in Beispielstadt?")
     assert phone.refused and "keine Telefonnummer" in phone.text
     email = app.answerer.ask("Wie lautet die E-Mail-Adresse für Fragen zum Programm Stadtgrün in Beispielstadt?")
