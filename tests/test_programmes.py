@@ -449,3 +449,19 @@ def test_a_written_answer_citing_a_dated_passage_beyond_its_hits_keeps_it_retrie
     assert answer.alerts and "befristet bis zum 31. Dezember 2026" in answer.text
     assert any("befristet bis zum 31. Dezember 2026" in c["text"] for c in data["citations"])
     assert {c["text"] for c in data["citations"]} <= {r["text"] for r in data["retrieved"]}
+
+
+def test_a_still_valid_question_for_a_year_is_answered_by_the_validity_period(settings: Settings) -> None:
+    from assistant.app import build_app
+    from tests.fakes import HashEmbedder
+
+    (settings.corpus_dir / "fonds.md").write_text("---\ntitle: Förderprogramm: Fonds Gemeinwohl (BMT)\n---\n\n" + _GUIDELINE, encoding="utf-8")
+    app = build_app(settings.with_(today="2027-02-01", min_evidence=0.05, sure_evidence=0.05), embedder=HashEmbedder(dimension=256))
+    app.ingestor.ingest()
+    # The sources never name 2027; "befristet bis zum 31. Dezember 2026" answers it all the same.
+    answer = app.answerer.ask("Ist der Fonds Gemeinwohl im Jahr 2027 noch gültig?", mode="extractive")
+    assert not answer.refused and answer.alerts and answer.alerts[0].kind == "expired"
+    assert "31.12.2026 außer Kraft" in answer.text
+    # A year that is a detail, not the frame of a still-valid question, must still be stated.
+    detail = app.answerer.ask("Wie viele Vorhaben hat der Fonds Gemeinwohl im Jahr 2027 gefördert?", mode="extractive")
+    assert detail.refused and "„2027“" in detail.text

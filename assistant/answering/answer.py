@@ -252,6 +252,8 @@ class Answerer:
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
         missing = missing_details(question, hits)
+        if missing and self.notes is not None and self.notes.settles_years(question, hits, missing):
+            missing = []  # "Ist die Richtlinie 2026 noch gültig?": the validity line answers it (see ValidityNotes)
         if not self.has_evidence(question, hits) or missing:
             answer = self._refusal(question, hits, language, missing)
         else:

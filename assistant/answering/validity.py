@@ -40,6 +40,16 @@ _VALIDITY_QUESTION = re.compile(
 )
 
 
+#: "Ist die Richtlinie im Jahr 2026 noch gültig?", "Kann ich 2027 noch einen Antrag stellen?", "Is it still open in
+#: 2026?": whether something still holds, in a year the question names (not "Bis wann …?": a deadline).
+_STILL_VALID_QUESTION = re.compile(
+    r"\bnoch\b[^?]{0,60}?\b(?:gültig|gilt|in\s+Kraft|offen|möglich|beantrag\w*|einreich\w*|bewerb\w*|förder\w*|Antrag|laufen\w*)"
+    r"|\bstill\b[^?]{0,40}?\b(?:valid|open|in\s+force|possible|running|apply|available)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def asks_about_validity(question: str) -> bool:
     """Whether ``question`` asks if a programme is (still) open or until when."""
     return bool(_VALIDITY_QUESTION.search(question))
@@ -72,6 +82,22 @@ class ValidityNotes:
     def __init__(self, book: "ProgrammeBook", chunks: Callable[[Sequence[str]], Sequence["Chunk"]]) -> None:
         self.book = book
         self._chunks = chunks
+
+    def settles_years(self, question: str, hits: Sequence["Hit"], years: Sequence[str]) -> bool:
+        """Whether the validity period of the best-ranked programme among ``hits`` answers ``question`` for ``years``.
+
+        "Ist die Richtlinie im Jahr 2026 noch gültig?" is answered by "befristet bis zum 31. Dezember 2025", which
+        never names 2026: the year is the question's frame, not a detail the sources must state. Only for
+        still-valid questions, whose asked details are all years, over a programme with a known period.
+        """
+        if not years or not all(_YEAR.fullmatch(y) for y in years) or not _STILL_VALID_QUESTION.search(question):
+            return False
+        for hit in hits:
+            profile = self.book.profile(hit.chunk.source)
+            if profile is not None:
+                profile = self.book.dated(profile)
+                return profile.valid_from is not None or profile.valid_until is not None
+        return False
 
     def apply(self, answer: "Answer") -> "Answer":
         """``answer`` with its validity lines (unchanged when there are none, or it already has them)."""
