@@ -387,12 +387,22 @@ def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# "Wie lang darf die Projektskizze sein?" / "How long may the sketch be?" ask for a length (pages, characters),
+# not for a period: a question ending in "sein?"/"be?" with no word of time in it.
+_LENGTH_QUESTION = re.compile(r"\b(?:sein|be)\s*\?\s*$", re.IGNORECASE)
+_TIME_WORD = re.compile(
+    r"\b(?:\w*(?:dauer|frist|zeit|zeitraum)\w*|läuft|laufen|gilt|gelten|period|term|valid|last|take)\b", re.IGNORECASE,
+)
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", "author"
     (who wrote a text), "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact"
     (any of the three), "day" (a date to the day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
+            if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):
+                continue
             return kind
     return None
 

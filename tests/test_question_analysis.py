@@ -20,6 +20,10 @@ from tests.fakes import HashEmbedder
     ("How many projects were funded?", "count"),
     ("Wie viele Wochen braucht die Prüfung?", "duration"),
     ("Wie lange gilt die Richtlinie?", "duration"),
+    ("Wie lang darf die Projektskizze höchstens sein?", None),  # a length (pages), not a period
+    ("How long may the project outline be?", None),
+    ("Wie lang muss die Frist mindestens sein?", "duration"),
+    ("How long can a project be funded?", "duration"),
     ("Bis wann müssen Anträge eingereicht werden?", None),  # "unbefristet" answers it as well as a date
     ("Wann ist eine Datenschutz-Folgenabschätzung nötig?", None),
     ("Welche Themenfelder fördert die DBU?", None),
