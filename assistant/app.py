@@ -156,7 +156,7 @@ def build_app(
     answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache, notes)
     warmer = None
     if settings.evidence_warmup and cache is not None:
-        warmer = EvidenceWarmer(answerer.warm_evidence, lambda: index.chunks(sorted(index.searchable_ids()))[0], settings.embed_batch_size)
+        warmer = EvidenceWarmer(answerer.warm_evidence, index.searchable_chunks, settings.embed_batch_size)
     return App(settings, embedder, index, retriever, ingestor, answerer, programmes, resolved, warmer)
 
 

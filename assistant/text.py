@@ -209,6 +209,15 @@ _NUMBER_WORD_VALUES = {
 _NUMBER_WORD = re.compile(r"\b(?:(?i:" + "|".join(w for w in _NUMBER_WORD_VALUES if w not in ("acht", "elf")) + r")|acht|elf)\b")
 
 
+# A number joined to a word: "14-Jährige", "2,5-fach", "5-Jahres-Plan" (group 1: the number, group 2: the word).
+_NUMBER_COMPOUND = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)*)-([^\W\d_][\w-]*)")
+
+
+def number_compounds(text: str) -> list[re.Match[str]]:
+    """The compounds of a number and a word in ``text`` ("14-Jährige"): they describe, they state no figure."""
+    return list(_NUMBER_COMPOUND.finditer(text))
+
+
 def number_word_values(text: str) -> set[str]:
     """The numbers ``text`` states in words, as digit strings ("drei Jahre" → {"3"})."""
     return {str(_NUMBER_WORD_VALUES[m.group(0).lower()]) for m in _NUMBER_WORD.finditer(text)}
@@ -260,9 +269,10 @@ def says_not_in_sources(sentence: str) -> bool:
 
 # -- the kind of value a question asks for (refusal of near-domain questions) -----------------------
 # "Wie viele Projekte …?", "Mit welchem Budget …?", "Wie lange …?": questions whose answer is a value.
-# Duration comes before count: "Wie viele Wochen …?" asks for a duration. Dates are not among them:
+# Duration comes before count: "Wie viele Wochen …?" asks for a duration. Deadlines are not among them:
 # "Bis wann …?" is answered as often by "unbefristet", "laufend" or "drei Monate nach Bekanntgabe" as by
-# a date, and a check for date forms refused answerable date questions of the held-out set (2 of 12).
+# a date, and a check for date forms refused answerable date questions of the held-out set (2 of 12);
+# only a question for the day itself ("An welchem Tag …?") is.
 # A question that asks for the thing it names, not one that only mentions it ("Welche Telefonnummer …?",
 # "Wie lautet …?", "What is the …?").
 _ASKING = r"\b(?:welche\w*|wie\s+lautet|lautet|unter\s+welcher|wohin|wo\b|what|which|where)\b[^?]{0,40}?"
@@ -311,8 +321,7 @@ _ASKED_DETAIL = (
         r"|\bwho\s+(?:is|was|are)\s+(?:(?:the|currently|now)\s+)*(?:contact\s+person|head|chair\w*|director|president|moderator"
         r"|minister|speaker|leader|manager)\b",
         re.IGNORECASE)),
-    # "An welchem Tag genau …?" asks for a day: "im Dezember 2019" answers another question. ("Bis wann …?" is not
-    # among them: "unbefristet" or "drei Monate nach Bekanntgabe" answer it as well.)
+    # "An welchem Tag genau …?" asks for a day: "im Dezember 2019" answers another question.
     ("day", re.compile(
         r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[ns]?\s+(?:genaue[ns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
         r"|\bwhat\s+(?:exact\s+)?date\b", re.IGNORECASE)),
@@ -343,10 +352,12 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
+# A list of authors names persons: "AUTOR*INNEN Theresa Züger, …", "Authors: …".
+_AUTHOR_LIST = r"\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b|\bauthors?\b"
 _AUTHORSHIP = re.compile(
     r"\b(?:verfasst|geschrieben|herausgegeben|erarbeitet|erstellt)\s+(?:von|durch)\b"
-    r"|\b(?:von|vom|durch)\s+[^.?!]{1,60}?\s(?:verfasst|geschrieben|herausgegeben|erarbeitet|erstellt)\b|\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b"
-    r"|\bHerausgeber(?:[*:_]?innen|in)?\b|\bHrsg\.|\b(?:written|authored|edited|published)\s+by\b|\bauthors?\b",
+    r"|\b(?:von|vom|durch)\s+[^.?!]{1,60}?\s(?:verfasst|geschrieben|herausgegeben|erarbeitet|erstellt)\b"
+    rf"|\bHerausgeber(?:[*:_]?innen|in)?\b|\bHrsg\.|\b(?:written|authored|edited|published)\s+by\b|{_AUTHOR_LIST}",
     re.IGNORECASE,
 )
 # A phone number (at least six digits in groups, or after "Tel."), an e-mail address, a postal address (a street
@@ -359,7 +370,7 @@ _PERSON = re.compile(
     r"\b(?:Dr|Prof|Dipl)\.\s*(?:[a-z.]+\s*)*[A-ZÄÖÜ]|\b(?:Frau|Herr|Mr|Ms|Mrs)\.?\s+(?:Dr\.\s+)?[A-ZÄÖÜ][a-zäöüß]+"
     r"|\b(?:Leitung|Vorsitz|Moderation|Ansprechpartner(?:in)?|Ansprechperson|Kontakt(?:person)?)\s*:\s*[A-ZÄÖÜ]"
     r"|\b(?:geleitet|moderiert|vorgestellt)\s+von\s+[A-ZÄÖÜ]"
-    r"|\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b|\bauthors?\b",
+    rf"|{_AUTHOR_LIST}",
     re.IGNORECASE,
 )
 _GERMAN_MONTHS = "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"

@@ -100,7 +100,7 @@ def report(title: str, app: App, queries: Sequence[str], rankings: list[Ranking]
 def reranked_row(title: str, app: App, queries: Sequence[str], relevant: Callable, key: Callable) -> None:
     """One more row for ``title``: the ranking answers use (configured hybrid, then re-ranked by each
     chunk's best evidence unit, ``Answerer.ranked``)."""
-    app.answerer.warm_evidence(app.index.chunks(sorted(app.index.searchable_ids()))[0], app.settings.embed_batch_size)
+    app.answerer.warm_evidence(app.index.searchable_chunks(), app.settings.embed_batch_size)
     ranks = []
     for i, query in enumerate(queries):
         keys: list = []

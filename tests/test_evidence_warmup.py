@@ -41,7 +41,7 @@ def test_warm_up_embeds_every_unit_once_and_questions_then_embed_no_sentence(set
     embedder = CountingEmbedder()
     app = _app(settings, embedder)
     assert app.warmer is not None
-    chunks = app.index.chunks(sorted(app.index.searchable_ids()))[0]
+    chunks = app.index.searchable_chunks()
     units = sorted(unit for chunk in chunks for unit in chunk_units(chunk))
     app.warmer.request()
     assert app.warmer.wait(30)
@@ -61,7 +61,7 @@ def test_warm_up_embeds_every_unit_once_and_questions_then_embed_no_sentence(set
 def test_warm_up_batches_and_stops_between_batches(settings: Settings) -> None:
     embedder = CountingEmbedder()
     app = _app(settings, embedder)
-    chunks = app.index.chunks(sorted(app.index.searchable_ids()))[0]
+    chunks = app.index.searchable_chunks()
     calls: list[int] = []
     original = embedder.embed_documents
 

@@ -28,8 +28,12 @@ import numpy as np
 
 from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
+from .. import messages
 from ..messages import text
-from ..text import STOPWORDS, asked_detail, asks_yes_or_no, detect_language, digits, number_occurs, numbers, says_not_in_sources, states_detail
+from ..text import (
+    STOPWORDS, asked_detail, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
+    states_detail,
+)
 from ..programmes.dates import format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
 from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading, rerank
@@ -445,12 +449,7 @@ class Answerer:
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
         elif kind:
-            detail = {"count": text("answer.detail.count", language), "duration": text("answer.detail.duration", language),
-                      "amount": text("answer.detail.amount", language), "author": text("answer.detail.author", language),
-                      "person": text("answer.detail.person", language), "phone": text("answer.detail.phone", language),
-                      "email": text("answer.detail.email", language), "address": text("answer.detail.address", language),
-                      "contact": text("answer.detail.contact", language), "day": text("answer.detail.day", language)}[kind]
-            lines = [text("answer.refusal_kind", language, detail=detail)]
+            lines = [text("answer.refusal_kind", language, detail=_MISSING_KIND[kind].render(language))]
         else:
             lines = [text("answer.refusal", language)]
         if nearest:
@@ -561,6 +560,16 @@ def instruction_prefix(language: str) -> list[Message]:
     ]
 
 
+#: What a refusal says the closest passages lack, by the kind of value asked for (``text.asked_detail``).
+_MISSING_KIND = {
+    "count": messages.Message("answer.detail.count"), "duration": messages.Message("answer.detail.duration"),
+    "amount": messages.Message("answer.detail.amount"), "author": messages.Message("answer.detail.author"),
+    "person": messages.Message("answer.detail.person"), "phone": messages.Message("answer.detail.phone"),
+    "email": messages.Message("answer.detail.email"), "address": messages.Message("answer.detail.address"),
+    "contact": messages.Message("answer.detail.contact"), "day": messages.Message("answer.detail.day"),
+}
+
+
 def missing_details(question: str, hits: Sequence[Hit]) -> list[str]:
     """Numbers the question asks about (a year, a round, an amount) that no retrieved passage states.
 
@@ -569,7 +578,8 @@ def missing_details(question: str, hits: Sequence[Hit]) -> list[str]:
     """
     # A number in a compound describes the asker's case, it asks for nothing: "Darf eine 14-Jährige einwilligen?"
     # is answered by the ages the sources name (16, 13), not by a passage that says "14".
-    asked = [n for n in numbers(question) if not re.search(rf"(?<![\d.,]){re.escape(n)}-[^\W\d_]", question)]
+    describing = {m.group(1) for m in number_compounds(question)}
+    asked = [n for n in numbers(question) if n not in describing]
     if not asked or not hits:
         return []
     passages = "\n".join(f"{h.chunk.title}\n{h.chunk.section}\n{h.chunk.text}" for h in hits)
@@ -586,8 +596,9 @@ def salient_names(question: str) -> list[str]:
     "EXIST-Gründerstipendium", "ZIM"); each part of a hyphenated word counts on its own.
     """
     names: list[str] = []
+    compound_words = {m.start(2) for m in number_compounds(question)}
     for position, match in enumerate(_NAME.finditer(question)):
-        if question[max(0, match.start() - 1)] == "-" and question[: match.start() - 1][-1:].isdigit():
+        if match.start() in compound_words:
             continue  # "14-Jährige", "5-Jahres-Plan": a number's compound, no name
         for part in match.group(0).split("-"):
             acronym = sum(c.isupper() for c in part) >= 2

@@ -517,6 +517,10 @@ class Index:
         manifest = self.manifest
         return manifest.chunk_ids() if manifest is not None else set()
 
+    def searchable_chunks(self) -> list[Chunk]:
+        """The chunks a search may return (see :meth:`searchable_ids`), in id order."""
+        return self.chunks(sorted(self.searchable_ids()))[0]
+
     def verify_chunks(self) -> set[str]:
         """Sources of documents with chunks missing from the vector store (exact, by id)."""
         manifest = self.manifest
