@@ -86,6 +86,8 @@ class FusionParams:
     rrf_k: int
     #: "rrf": weighted reciprocal rank fusion; "convex": weighted sum of cosine and max-normalised BM25.
     method: Literal["rrf", "convex"]
+    #: Add funding-guideline terms to the keyword query (see answering/expansion.py).
+    expand: bool
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class AnswerParams:
     rerank_candidates: int
     #: ... with this weight on that unit's similarity (0: retrieval order).
     rerank_weight: float
+    #: Search each part of a two-part question on its own and keep each part's best chunk in the top k.
+    split_questions: bool
     #: Written answers: evidence units given to the model (each with its neighbouring sentences) ...
     prompt_units: int
     #: ... scoring at most this much below the best unit ...
@@ -194,14 +198,21 @@ class Settings:
     fusion: str = "convex"
     #: RRF constant k in 1 / (k + rank) (fusion "rrf" only).
     rrf_k: int = 60
+    #: Add the funding-guideline terms for everyday wordings to the keyword query ("schon angefangen" →
+    #: "vorzeitiger Maßnahmebeginn"); measured in docs/RETRIEVAL.md.
+    query_expansion: bool = True
 
     #: Answers re-rank this many retrieved chunks (at least k) by their best sentence before taking the
     #: top k: a chunk whose one sentence states the fact ("Eine Förderung bereits begonnener Projekte findet
     #: nicht statt") loses as a whole against chunks on the same programme. Tuned on the blind set's
-    #: tuning part (docs/BENCHMARKS.md); 10 keeps the first evidence under a second with nothing cached.
-    rerank_candidates: int = 10
+    #: tuning part (docs/BENCHMARKS.md): 15 finds one more tuning question than 10 and keeps the first
+    #: evidence under a second (p50) with nothing cached; the UI's warm-up makes it ~0.04 s.
+    rerank_candidates: int = 15
     #: Weight of the best sentence's cosine similarity added to the chunk's fused score; 0 switches it off.
     rerank_weight: float = 0.8
+    #: A question that asks two things ("…, und wann …?", "der Richtlinie X und der Richtlinie Y") is also
+    #: searched part by part, and each part's best chunk kept among the top k (answering/decomposition.py).
+    split_questions: bool = True
     #: Refuse to answer when the best retrieved chunk's cosine similarity to the question is below this.
     min_evidence: float = 0.30
     #: Above this similarity a question is answered even if it names something the corpus lacks.
@@ -350,6 +361,7 @@ class Settings:
             foreign_bm25_factor=self.foreign_bm25_factor,
             rrf_k=self.rrf_k,
             method="convex" if self.fusion == "convex" else "rrf",
+            expand=self.query_expansion,
         )
 
     @property
@@ -365,6 +377,7 @@ class Settings:
             chunk_weight=self.extractive_chunk_weight,
             rerank_candidates=self.rerank_candidates,
             rerank_weight=self.rerank_weight,
+            split_questions=self.split_questions,
             prompt_units=self.llm_evidence_units,
             prompt_margin=self.llm_evidence_margin,
             prompt_chars=self.llm_evidence_chars,

@@ -94,8 +94,32 @@ def test_bm25_only_hits_get_a_dense_score(app: App, settings: Settings) -> None:
 def test_english_query_does_not_use_bm25_by_default(app: App, settings: Settings) -> None:
     _corpus(settings)
     app.ingestor.ingest()
-    hits = app.retriever.search("Who is eligible to apply?", 3)
+    hits = app.retriever.search("Where are the bees observed?", 3)
     assert all(h.bm25_score is None for h in hits)
+
+
+def test_english_eligibility_question_searches_the_german_guideline_terms(app: App, settings: Settings) -> None:
+    _corpus(settings)
+    app.ingestor.ingest()
+    hits = app.retriever.search("Who is eligible to apply?", 3)
+    assert hits[0].chunk.text.startswith("Antragsberechtigt") and hits[0].bm25_rank == 1
+    plain = Retriever(app.index, app.embedder, settings.with_(query_expansion=False).fusion_params)
+    assert all(h.bm25_score is None for h in plain.search("Who is eligible to apply?", 3))
+
+
+def test_everyday_wording_finds_the_guideline_rule_through_its_terms(app: App, settings: Settings) -> None:
+    """"schon angefangen" shares no word with "vorzeitiger Maßnahmebeginn"; the expansion supplies it."""
+    (settings.corpus_dir / "r.md").write_text(
+        "# Richtlinie\n\n## Vorzeitiger Maßnahmebeginn\n\nEine Förderung bereits begonnener Vorhaben findet nicht statt.\n\n"
+        "## Zweck\n\nDie Stiftung fördert Projekte zum Schutz der Umwelt.\n",
+        encoding="utf-8",
+    )
+    app.ingestor.ingest()
+    question = "Fördert die Stiftung ein Projekt, mit dem wir schon angefangen haben?"
+    rule = [h for h in app.retriever.search(question, 5) if "begonnener" in h.chunk.text]
+    assert rule and rule[0].bm25_score is not None
+    plain = Retriever(app.index, app.embedder, settings.with_(query_expansion=False).fusion_params)
+    assert all(h.bm25_score is None for h in plain.search(question, 5) if "begonnener" in h.chunk.text)
 
 
 def test_empty_index_and_blank_query_return_nothing(app: App, tmp_path: Path) -> None:

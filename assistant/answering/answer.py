@@ -36,6 +36,7 @@ from ..text import (
 )
 from ..programmes.dates import format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
+from .decomposition import question_parts
 from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading, rerank
 from .prompting import FittedPrompt, Message, fit_messages
 from .retrieval import Hit
@@ -252,7 +253,8 @@ class Answerer:
         language = detect_language(question)
         query_vector = self._query_vector(question)
         unit_vectors = self._unit_vectors(len(query_vector))
-        hits = self._ranked(question, k or self.params.k, query_vector, unit_vectors)
+        parts = question_parts(question) if self.params.split_questions else []
+        hits = self._ranked(question, k or self.params.k, query_vector, unit_vectors, parts)
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
         missing = missing_details(question, hits)
@@ -261,7 +263,7 @@ class Answerer:
         if not self.has_evidence(question, hits) or missing:
             answer = self._refusal(question, hits, language, missing)
         else:
-            evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight)
+            evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, [self._query_vector(p) for p in parts])
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
             # The whole chunks the chosen units come from: refusing an answerable question is the worse
@@ -285,13 +287,35 @@ class Answerer:
         """The ``n`` best chunks as answers rank them: retrieval, then re-ranking by the best evidence unit
         (what ``assistant eval`` scores as retrieval)."""
         query_vector = self._query_vector(question)
-        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)))
+        parts = question_parts(question) if self.params.split_questions else []
+        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
     def _ranked(
         self, question: str, n: int, query_vector: np.ndarray, unit_vectors: Callable[[Sequence[str], Sequence[str]], np.ndarray],
+        parts: Sequence[str],
     ) -> list[Hit]:
-        candidates = self.retriever.search(question, max(n, self.params.rerank_candidates), query_vector=query_vector)
-        return rerank(candidates, query_vector, unit_vectors, self.params.rerank_weight)[:n]
+        ranked = self._search(question, max(n, self.params.rerank_candidates), query_vector, unit_vectors)
+        if not parts:
+            return ranked[:n]
+        # Each part's best chunk gets one of the top k places (see answering/decomposition.py).
+        k = min(n, self.params.k)
+        top = {h.chunk.id for h in ranked[:k]}
+        reserved: list[Hit] = []
+        for part in parts:
+            best = self._search(part, self.params.rerank_candidates, self._query_vector(part), unit_vectors)[:1]
+            if best and best[0].chunk.id not in top and all(best[0].chunk.id != h.chunk.id for h in reserved):
+                reserved.append(best[0])
+        reserved = reserved[: k - 1]
+        ids = {h.chunk.id for h in reserved}
+        rest = [h for h in ranked if h.chunk.id not in ids]
+        keep = k - len(reserved)
+        return (rest[:keep] + reserved + rest[keep:])[:n]
+
+    def _search(
+        self, query: str, n: int, query_vector: np.ndarray, unit_vectors: Callable[[Sequence[str], Sequence[str]], np.ndarray],
+    ) -> list[Hit]:
+        candidates = self.retriever.search(query, n, query_vector=query_vector)
+        return rerank(candidates, query_vector, unit_vectors, self.params.rerank_weight)
 
     def _unit_vectors(self, dimension: int) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
         """Unit vectors for one question: from the cache or embedded, and kept for the question's second

@@ -56,14 +56,21 @@ class Evidence:
         query_vector: np.ndarray,
         embed: Callable[[Sequence[str], Sequence[str]], np.ndarray],
         chunk_weight: float,
+        part_vectors: Sequence[np.ndarray] = (),
     ) -> None:
-        """``embed(texts, titles)`` gives document vectors (the answerer passes the cached embedder)."""
+        """``embed(texts, titles)`` gives document vectors (the answerer passes the cached embedder).
+
+        ``part_vectors`` are the vectors of a two-part question's parts (answering/decomposition.py):
+        each part's best unit is always chosen, although it may score low against the question as a whole.
+        """
         self.hits = list(hits)
         self._chunk_units = [chunk_units(h.chunk) for h in self.hits]
         flat = [(i, p, unit) for i, units in enumerate(self._chunk_units) for p, unit in enumerate(units)]
         self._vectors = embed([unit for _, _, unit in flat], [self.hits[i].chunk.embedding_title() for i, _, _ in flat])
-        scores = self._vectors @ query_vector + chunk_weight * np.array([self.hits[i].score for i, _, _ in flat])
+        prior = chunk_weight * np.array([self.hits[i].score for i, _, _ in flat])
+        scores = self._vectors @ query_vector + prior
         self.units = [Unit(i, p, unit, float(score)) for (i, p, unit), score in zip(flat, scores)]
+        self._part_best = list(dict.fromkeys(int(np.argmax(self._vectors @ v + prior)) for v in part_vectors)) if flat else []
 
     def __bool__(self) -> bool:
         return bool(self.units)
@@ -79,7 +86,9 @@ class Evidence:
         chosen: list[int] = []
         top = float(np.max(scores))
         candidates = [int(i) for i in np.argsort(-scores) if scores[i] >= top - margin]
-        while candidates and len(chosen) < limit:
+        reserved = [i for i in self._part_best if i not in candidates[:1]][: max(0, limit - 1)]
+        candidates = [i for i in candidates if i not in reserved]
+        while candidates and len(chosen) < limit - len(reserved):
             def value(i: int) -> float:
                 redundancy = max((float(self._vectors[i] @ self._vectors[j]) for j in chosen), default=0.0)
                 return float(scores[i]) - diversity * redundancy
@@ -87,7 +96,7 @@ class Evidence:
             pick = max(candidates, key=value)
             chosen.append(pick)
             candidates.remove(pick)
-        return [self.units[i] for i in chosen]
+        return [self.units[i] for i in chosen + reserved]
 
     def excerpts(self, limit: int, margin: float, max_chars: int) -> list[SourceExcerpt]:
         """The model's sources: the best units, each with its neighbours, grouped by chunk.

@@ -19,6 +19,7 @@ import numpy as np
 from ..config import FusionParams
 from ..indexing.chunking import Chunk
 from ..text import detect_language
+from .expansion import expansion_terms
 
 if TYPE_CHECKING:
     from ..indexing.embeddings import Embedder
@@ -101,8 +102,16 @@ class Retriever:
         listed = self.index.searchable_ids()
         unlisted = max(0, self.index.chunk_count() - len(listed))
         dense = [(c, s) for c, s in self.index.nearest(query_vector, p.candidates + unlisted) if c.id in listed]
-        bm25_weight = p.bm25_weight if detect_language(query) == "de" else p.bm25_weight * p.foreign_bm25_factor
-        keyword = self.index.keyword().search(query, p.candidates) if bm25_weight > 0 else []
+        german = detect_language(query) == "de"
+        extra = expansion_terms(query) if p.expand else ""
+        if german:
+            bm25_weight, keyword_query = p.bm25_weight, f"{query} {extra}".strip()
+        elif extra:
+            # BM25 cannot match an English question, but it can match the German terms it asks about.
+            bm25_weight, keyword_query = p.bm25_weight, extra
+        else:
+            bm25_weight, keyword_query = p.bm25_weight * p.foreign_bm25_factor, query
+        keyword = self.index.keyword().search(keyword_query, p.candidates) if bm25_weight > 0 else []
         keyword = [(cid, score) for cid, score in keyword if cid in listed]
         return fuse(dense, keyword, query_vector, self.index, k, p, bm25_weight)
 

@@ -1,0 +1,80 @@
+"""Questions that ask two things: the part questions, each searched on its own.
+
+"Welche Projekte stellten sich auf der Data Week vor, und welche Ankerprojekte gehören zu Civic
+Coding?" is embedded as one vector, and the document that answers its first half wins all five places
+(tuning set: the second document's best chunk ranked 8th; for "Von wann stammen die Bekanntmachungen
+der Förderrichtlinie … und der Richtlinie zu den Transformationsclustern?" 15th). Searching each part
+on its own and keeping each part's best chunk among the top k gives both halves their evidence.
+
+Two coordinations are split, both by their grammar, not by domain words:
+- clauses: ", und wann …", ", und welche …", "… and how …" (a conjunction followed by a question word);
+- noun phrases with an article: "der Förderrichtlinie X und der Richtlinie Y": each part keeps the
+  rest of the question ("Von wann stammen die Bekanntmachungen der Richtlinie Y?").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import STOPWORDS
+
+_QUESTION_WORDS = (
+    r"wann|wie|was|welche[mnrs]?|wer|wen|wem|wo|wohin|woher|wor\w+|wof\w+|wom\w+|wov\w+|woz\w+|warum|wieso|weshalb|ob"
+    r"|bis\s+wann|seit\s+wann|ab\s+wann|für\s+wie|für\s+wen|an\s+wen|in\s+welche\w*|mit\s+welche\w*|aus\s+welche\w*|auf\s+welche\w*"
+    r"|when|how|what|which|who|whom|where|why|whether|until\s+when|since\s+when|for\s+how"
+)
+#: ", und wann …" / " and how …": a second question in the same sentence.
+_CLAUSE = re.compile(rf",?\s+(?:und|sowie|bzw\.|oder|and|or)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
+#: " und der Richtlinie …": a second noun phrase with its own article.
+_NOUN_PHRASE = re.compile(r"\s+(?:und|sowie|bzw\.|and)\s+(der|die|das|dem|den|des|the)\s+(?=\S)", re.IGNORECASE)
+_QUESTION_WORD = re.compile(rf"(?:{_QUESTION_WORDS})", re.IGNORECASE)
+_ARTICLE = re.compile(r"\b(?:der|die|das|dem|den|des|the)\s", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+#: A part with fewer content words than this is no question of its own ("und wann?").
+_MIN_CONTENT_WORDS = 3
+
+
+def question_parts(question: str) -> list[str]:
+    """The part questions of ``question`` (empty when it asks one thing).
+
+    A part too short to be searched on its own ("…, und wann?") makes the split pointless: the
+    question is then treated as one.
+    """
+    question = " ".join(question.split())
+    parts = _clause_parts(question) or _noun_phrase_parts(question)
+    if len(parts) < 2 or any(len(_content_words(part)) < _MIN_CONTENT_WORDS for part in parts):
+        return []
+    return parts
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and not _QUESTION_WORD.fullmatch(w)]
+
+
+def _clause_parts(question: str) -> list[str]:
+    pieces = [p.strip(" ,;") for p in _CLAUSE.split(question)]
+    if len(pieces) < 2:
+        return []
+    mark = "?" if question.rstrip().endswith("?") else ""
+    return [p if p.endswith("?") or not mark else p + mark for p in pieces if p]
+
+
+def _noun_phrase_parts(question: str) -> list[str]:
+    match = _NOUN_PHRASE.search(question)
+    if match is None:
+        return []
+    # The second noun phrase runs to the next comma or the end; the first starts at the nearest article
+    # of the same form before the conjunction (else the nearest article at all).
+    rest = question[match.end():]
+    end = match.end() + min((i for i in (rest.find(","), rest.find("?")) if i >= 0), default=len(rest))
+    before = question[: match.start()]
+    article = match.group(1).lower()
+    starts = [m.start() for m in _ARTICLE.finditer(before) if m.group(0).strip().lower() == article]
+    starts = starts or [m.start() for m in _ARTICLE.finditer(before)]
+    if not starts:
+        return []
+    start = starts[-1]
+    first = (question[: match.start()] + question[end:]).strip()
+    second = (question[:start] + question[match.start():end].split(None, 1)[1] + question[end:]).strip()
+    return [first, second]
