@@ -355,3 +355,16 @@ def test_a_models_no_answer_to_a_yes_no_question_shows_the_rules_instead(corpus:
     assert "Antragsberechtigt sind juristische Personen" in yes_no.text and yes_no.citations
     open_question = app.answerer.ask("Wer ist antragsberechtigt?", mode="llm")
     assert open_question.refused and open_question.mode == "llm"  # any other question: the model's refusal stands
+
+
+def test_a_yes_in_the_questions_words_shows_the_rules_instead(corpus: Settings) -> None:
+    app, _ = _app(corpus, "Ja, natürliche Personen werden gefördert [1].", "Nein, Forschungsprojekte werden nicht gefördert [1].",
+                  "Ja, Forschungsprojekte werden gefördert [1].")
+    answer = app.answerer.ask("Werden natürliche Personen gefördert?", mode="llm")
+    # "Natürliche Personen sind nicht antragsberechtigt": the model's "Ja" is its own, the rule is shown instead.
+    assert answer.mode == "extractive" and "nicht ausdrücklich" in answer.notice and not answer.refused
+    assert "Natürliche Personen sind nicht antragsberechtigt" in answer.text and answer.citations
+    wrong_no = app.answerer.ask("Werden Forschungsprojekte gefördert?", mode="llm")
+    assert wrong_no.mode == "extractive"  # the source lists them under "Gefördert werden:", without a "nicht"
+    stated = app.answerer.ask("Werden Forschungsprojekte gefördert?", mode="llm")
+    assert stated.mode == "llm" and stated.text.startswith("Ja, Forschungsprojekte werden gefördert [1]")

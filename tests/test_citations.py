@@ -114,6 +114,26 @@ def test_a_sentence_that_only_repeats_the_question_is_left_out() -> None:
     assert checker.restates("Antragsberechtigt sind Vereine, Stiftungen und Kommunen.", "Sind Vereine, Stiftungen und Kommunen antragsberechtigt?")
 
 
+def test_a_yes_or_no_in_the_questions_words_is_left_out_unless_a_source_states_it() -> None:
+    checker = _checker()
+    rule = ["Bei einem offenen Verfahren darf der Auftraggeber von den Bietern nur Aufklärung verlangen. "
+            "Verhandlungen, insbesondere über Änderungen der Angebote oder Preise, sind unzulässig."]
+    question = "Darf man im offenen Verfahren mit dem Auftraggeber noch über den Preis verhandeln?"
+    echo = "Ja, man kann im offenen Verfahren mit dem Auftraggeber noch über den Preis verhandeln [1]."
+    result = attribute(echo, rule, checker, question=question)
+    # Every word occurs in the source, the verdict does not: it is left out, and nothing is left to show.
+    assert result.text == "" and result.echoed_verdict and result.supported_count == 0
+    assert attribute(echo, rule, checker).text  # without the question it is an ordinary (supported) claim
+    assert checker.echoes_verdict("Yes, one can negotiate the price in the open procedure.", "Can one negotiate the price in the open procedure?", rule)
+    # A verdict a source sentence states with the same negation stands, and so does one in words of its own.
+    stated = ["Natürliche Personen sind nicht antragsberechtigt."]
+    assert not checker.echoes_verdict("Nein, natürliche Personen sind nicht antragsberechtigt.", "Sind natürliche Personen antragsberechtigt?", stated)
+    assert checker.echoes_verdict("Ja, natürliche Personen sind antragsberechtigt.", "Sind natürliche Personen antragsberechtigt?", stated)
+    assert not checker.echoes_verdict("Ja, bis zu 20 Prozent der Kosten.", "Darf ich den Kostenplan überziehen?", rule)
+    assert not checker.echoes_verdict("Politische Parteien sind nicht antragsberechtigt.", "Kann eine politische Partei einen Antrag stellen?", rule)
+    assert not checker.echoes_verdict("Ja, man kann über den Preis verhandeln.", "Wann darf man über den Preis verhandeln?", rule)  # no yes/no question
+
+
 def test_uncovered_passages_are_those_the_answer_does_not_state() -> None:
     checker = _checker()
     answer = "Die Zuwendung beträgt bis zu 90 Prozent der zuwendungsfähigen Ausgaben [1]."

@@ -522,6 +522,10 @@ class Answerer:
             if nearest and not answer.citations:
                 answer.text += "\n\n" + "\n".join(_nearest_lines(nearest, language))
             return answer
+        if verified.supported_count == 0 and verified.echoed_verdict:
+            # "Ja, man kann …" in the question's words was all the model wrote: the verdict is left out
+            # (SupportChecker.echoes_verdict), and the rules that decide the case are shown instead.
+            return self._fallback(grounding, retrieved, stats, text("answer.yes_no_notice", language))
         if verified.supported_count == 0:
             return self._fallback(grounding, retrieved, stats, text("answer.fallback_notice", language))
         body, citations = self._with_uncovered_evidence(verified.text, self._citations(verified, excerpts), grounding)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..indexing.lexical import GermanAnalyzer
 from ..messages import text
-from ..text import number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources, split_sentences
+from ..text import asks_yes_or_no, number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources, split_sentences
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
@@ -25,6 +25,11 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+\s*"
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 # Words that give a yes/no answer or negate: they add information even to a sentence built from the question.
 _POLARITY = re.compile(r"\b(?:ja|nein|nicht|kein\w*|nur|yes|no|not|only|none)\b", re.IGNORECASE)
+#: A sentence that opens with a verdict: "Ja, …", "Nein – …", "Yes, …".
+_VERDICT = re.compile(r"\s*(?:ja|nein|yes|no)\b[\s,.;:!–-]*", re.IGNORECASE)
+#: Negations a verdict adds to the question's words ("Nein, eine GmbH kann keine Zuwendung erhalten.").
+_NEGATION_TERMS = frozenset({"nicht", "kein", "not", "cannot"})  # analyzer terms (stems)
+_NEGATION = re.compile(r"\b(?:nicht|kein\w*|nie|niemals|not|no|never|cannot)\b|n't\b", re.IGNORECASE)
 
 
 def parse_markers(text: str) -> list[int]:
@@ -67,11 +72,14 @@ class SentenceCheck:
     connective: bool = False
     #: Only repeats the question (see :meth:`SupportChecker.restates`): no claim, left out of the answer.
     restatement: bool = False
+    #: "Ja, man kann …" with the yes/no question's own words (see :meth:`SupportChecker.echoes_verdict`):
+    #: a verdict no source states, left out of the answer.
+    verdict_echo: bool = False
 
     @property
     def claim(self) -> bool:
         """A sentence that states something and so must be supported."""
-        return not self.not_in_sources and not self.connective and not self.restatement
+        return not self.not_in_sources and not self.connective and not self.restatement and not self.verdict_echo
 
     @property
     def unverified(self) -> bool:
@@ -101,6 +109,11 @@ class VerifiedAnswer:
     def unverified_count(self) -> int:
         """Claims that no source supports (shown flagged)."""
         return sum(1 for s in self.sentences if s.unverified)
+
+    @property
+    def echoed_verdict(self) -> bool:
+        """The model answered yes or no in the question's own words (the verdict was left out)."""
+        return any(s.verdict_echo for s in self.sentences)
 
     @property
     def says_not_in_sources(self) -> bool:
@@ -207,6 +220,31 @@ class SupportChecker:
         # answer from "… Verein oder GmbH?" with words of the question alone.
         return bool(terms) and terms <= asked and len(terms) >= 0.6 * len(asked) and all(
             number_occurs(n, question) for n in numbers(sentence)
+        )
+
+    def echoes_verdict(self, sentence: str, question: str, sources: Sequence[str]) -> bool:
+        """Whether ``sentence`` answers a yes/no question with a yes or no that no source states, in
+        nothing but the question's words.
+
+        "Ja, man kann im offenen Verfahren über den Preis verhandeln." shares every word with a source
+        that says "Verhandlungen … sind unzulässig": the words check out, the verdict is the model's own.
+        On the tuning sets the 1.5B model wrote such a sentence for 6 of 17 yes/no questions, and 4 of
+        the verdicts were wrong (docs/BENCHMARKS.md). A verdict a source sentence states with all its
+        words and the same negation ("Nein, natürliche Personen sind nicht antragsberechtigt." over
+        "Natürliche Personen sind nicht antragsberechtigt.") stands, and so does one that names the rule
+        in words of its own ("Politische Parteien sind nicht antragsberechtigt."): both are checked like any claim.
+        """
+        lead = _VERDICT.match(sentence)
+        if not question or lead is None or not asks_yes_or_no(question):
+            return False
+        body = sentence[lead.end():]
+        terms, asked = set(self._analyzer.terms(body)), set(self._analyzer.terms(question))
+        if not terms or not terms <= asked | _NEGATION_TERMS or not all(number_occurs(n, question) for n in numbers(sentence)):
+            return False
+        negated = bool(_NEGATION.search(body))
+        return not any(
+            terms <= set(self._analyzer.terms(part)) and bool(_NEGATION.search(part)) == negated
+            for source in sources for part in split_sentences(source)
         )
 
     def supports(self, sentence: str, source: str) -> bool:
@@ -339,7 +377,7 @@ def attribute(
             if not check.text:
                 continue
             checks.append(check)
-            if check.restatement:
+            if check.restatement or check.verdict_echo:
                 continue
             for n in check.supported:
                 if n not in order:
@@ -365,6 +403,8 @@ def _check_sentence(sentence: str, sources: Sequence[str], checker: SupportCheck
         return SentenceCheck(plain, cited, (), cited)
     if checker.restates(plain, question):
         return SentenceCheck(plain, cited, (), cited, restatement=True)
+    if checker.echoes_verdict(plain, question, sources):
+        return SentenceCheck(plain, cited, (), cited, verdict_echo=True)
     supported = tuple(n for n in cited if 1 <= n <= len(sources) and checker.supports(plain, sources[n - 1]))
     dropped = tuple(n for n in cited if n not in supported)
     if supported:
