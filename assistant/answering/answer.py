@@ -299,11 +299,12 @@ class Answerer:
             return ranked[:n]
         # Each part's best chunk gets one of the top k places (see answering/decomposition.py).
         k = min(n, self.params.k)
-        top = {h.chunk.id for h in ranked[:k]}
+        taken = {h.chunk.id for h in ranked[:k]}
         reserved: list[Hit] = []
         for part in parts:
             best = self._search(part, self.params.rerank_candidates, self._query_vector(part), unit_vectors)[:1]
-            if best and best[0].chunk.id not in top and all(best[0].chunk.id != h.chunk.id for h in reserved):
+            if best and best[0].chunk.id not in taken:
+                taken.add(best[0].chunk.id)
                 reserved.append(best[0])
         reserved = reserved[: k - 1]
         ids = {h.chunk.id for h in reserved}

@@ -5,7 +5,8 @@ on XQuAD-de: recall@1 0.92 vs. 0.89 for BM25), so BM25 acts as a correction with
 *scores* (cosine + 0.2 × BM25/max BM25), which keeps the dense model's confidence; rank fusion throws
 that away and lost to dense alone on our dev set. BM25 over German chunks cannot match an English
 question, and equal-weight fusion then drags good dense results down (XQuAD, English questions: dense
-recall@5 0.99, naive fusion 0.95), so non-German queries use the dense ranking alone.
+recall@5 0.99, naive fusion 0.95), so non-German queries use the dense ranking alone — unless they use
+a funding wording whose German guideline terms (answering/expansion.py) BM25 can search for them.
 Measurements: docs/RETRIEVAL.md.
 """
 
