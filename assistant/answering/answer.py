@@ -253,7 +253,7 @@ class Answerer:
         language = detect_language(question)
         query_vector = self._query_vector(question)
         unit_vectors = self._unit_vectors(len(query_vector))
-        parts = question_parts(question) if self.params.split_questions else []
+        parts = self._parts(question)
         hits = self._ranked(question, k or self.params.k, query_vector, unit_vectors, parts)
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
@@ -287,8 +287,11 @@ class Answerer:
         """The ``n`` best chunks as answers rank them: retrieval, then re-ranking by the best evidence unit
         (what ``assistant eval`` scores as retrieval)."""
         query_vector = self._query_vector(question)
-        parts = question_parts(question) if self.params.split_questions else []
-        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
+        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), self._parts(question))
+
+    def _parts(self, question: str) -> list[str]:
+        """The parts of a two-part question searched on their own (none when switched off)."""
+        return question_parts(question) if self.params.split_questions else []
 
     def _ranked(
         self, question: str, n: int, query_vector: np.ndarray, unit_vectors: Callable[[Sequence[str], Sequence[str]], np.ndarray],

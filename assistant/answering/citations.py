@@ -27,8 +27,9 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 _POLARITY = re.compile(r"\b(?:ja|nein|nicht|kein\w*|nur|yes|no|not|only|none)\b", re.IGNORECASE)
 #: A sentence that opens with a verdict: "Ja, …", "Nein – …", "Yes, …".
 _VERDICT = re.compile(r"\s*(?:ja|nein|yes|no)\b[\s,.;:!–-]*", re.IGNORECASE)
-#: Negations a verdict adds to the question's words ("Nein, eine GmbH kann keine Zuwendung erhalten.").
-_NEGATION_TERMS = frozenset({"nicht", "kein", "not", "cannot"})  # analyzer terms (stems)
+#: Negations a verdict may add to the question's words ("No, a company cannot apply."), as analyzer terms; the
+#: German ones ("nicht", "kein…") are stopwords and never terms.
+_NEGATION_TERMS = frozenset({"not", "cannot"})
 _NEGATION = re.compile(r"\b(?:nicht|kein\w*|nie|niemals|not|no|never|cannot)\b|n't\b", re.IGNORECASE)
 
 

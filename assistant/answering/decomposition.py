@@ -56,8 +56,8 @@ def _clause_parts(question: str) -> list[str]:
     pieces = [p.strip(" ,;") for p in _CLAUSE.split(question)]
     if len(pieces) < 2:
         return []
-    mark = "?" if question.rstrip().endswith("?") else ""
-    return [p if p.endswith("?") or not mark else p + mark for p in pieces if p]
+    asks = question.endswith("?")
+    return [p + "?" if asks and not p.endswith("?") else p for p in pieces if p]
 
 
 def _noun_phrase_parts(question: str) -> list[str]:
@@ -74,7 +74,6 @@ def _noun_phrase_parts(question: str) -> list[str]:
     starts = starts or [m.start() for m in _ARTICLE.finditer(before)]
     if not starts:
         return []
-    start = starts[-1]
     first = (question[: match.start()] + question[end:]).strip()
-    second = (question[:start] + question[match.start():end].split(None, 1)[1] + question[end:]).strip()
+    second = (question[: starts[-1]] + question[match.start(1) : end] + question[end:]).strip()
     return [first, second]
