@@ -156,3 +156,90 @@ def test_fair_lock_serves_waiters_in_arrival_order() -> None:
     for thread in threads:
         thread.join(5)
     assert order == list(range(6))
+
+
+class _GatedEncoder:
+    """An encode function whose first call waits until released, so that other callers queue up behind it."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        import threading
+
+        self.calls: list[list[str]] = []
+        self.release = threading.Event()
+        self.fail_on = fail_on
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if len(self.calls) == 1:
+            assert self.release.wait(5)
+        if self.fail_on in texts:
+            raise RuntimeError("forward pass failed")
+        return np.array([[float(len(t)), float(i)] for i, t in enumerate(texts)], dtype=np.float32)
+
+
+def _ask_concurrently(batcher: object, queries: list[list[str]], encoder: _GatedEncoder) -> list[object]:
+    import threading
+    import time
+
+    results: list[object] = [None] * len(queries)
+
+    def ask(n: int) -> None:
+        try:
+            results[n] = batcher(queries[n])  # type: ignore[operator]
+        except RuntimeError as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(queries))]
+    threads[0].start()
+    while not encoder.calls:  # the first caller is inside the forward pass
+        time.sleep(0.01)
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.2)  # the others are waiting for their turn
+    encoder.release.set()
+    for thread in threads:
+        thread.join(5)
+    return results
+
+
+def test_query_batcher_embeds_queries_that_wait_in_one_forward_pass() -> None:
+    from assistant.indexing.embeddings import QueryBatcher
+
+    encoder = _GatedEncoder()
+    queries = [["erste"], ["zwei", "drei"], [], ["vierte Frage"]]
+    results = _ask_concurrently(QueryBatcher(encoder), queries, encoder)
+    # The first query alone, then everything that queued up behind it together.
+    assert len(encoder.calls) == 2 and encoder.calls[0] == ["erste"]
+    assert sorted(encoder.calls[1]) == sorted(["zwei", "drei", "vierte Frage"])
+    for texts, vectors in zip(queries, results):
+        assert isinstance(vectors, np.ndarray) and vectors.shape[0] == len(texts)
+        assert [row[0] for row in vectors] == [float(len(t)) for t in texts]  # each caller gets its own rows
+
+
+def test_query_batcher_hands_a_failure_to_every_caller_in_the_batch() -> None:
+    from assistant.indexing.embeddings import QueryBatcher
+
+    encoder = _GatedEncoder(fail_on="kaputt")
+    batcher = QueryBatcher(encoder)
+    results = _ask_concurrently(batcher, [["erste"], ["kaputt"], ["dritte"]], encoder)
+    assert isinstance(results[0], np.ndarray)
+    assert all(isinstance(r, RuntimeError) for r in results[1:])
+    assert batcher(["wieder da"]).shape == (1, 2)  # the next query is served normally
+
+
+def test_query_vectors_embed_only_the_missing_texts_once_and_keep_the_most_recent() -> None:
+    from assistant.indexing.embeddings import QueryVectors
+
+    calls: list[list[str]] = []
+
+    def embed(texts: object) -> np.ndarray:
+        calls.append(list(texts))  # type: ignore[call-overload]
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)  # type: ignore[union-attr]
+
+    vectors = QueryVectors(embed, size=2)
+    first = vectors(["a", "bb", "a"])
+    assert calls == [["a", "bb"]] and [v[0] for v in first] == [1.0, 2.0, 1.0]
+    vectors(["bb", "ccc"])  # "bb" cached; "ccc" pushes out the least recently used "a"
+    assert calls[-1] == ["ccc"]
+    vectors(["a"])
+    assert calls[-1] == ["a"]

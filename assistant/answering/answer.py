@@ -18,7 +18,6 @@ generation, and source texts are passed as quoted data that cannot open a new tu
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import numpy as np
 
 from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
+from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
@@ -205,8 +205,7 @@ class Answerer:
         self.embedder = embedder
         #: Sentence vectors of retrieved chunks recur across questions: kept with the chunk vectors.
         self._cache = cache
-        # A repeated question (the same wording in another session, a re-asked one) skips the embedder.
-        self._query_vector = functools.lru_cache(maxsize=256)(lambda question: self.embedder.embed_queries([question])[0])
+        self._query_vectors = QueryVectors(lambda texts: self.embedder.embed_queries(texts), size=256)
         self._chat_model = chat_model
         self.default_mode = default_mode
         self.params = params
@@ -251,9 +250,8 @@ class Answerer:
         """
         started = time.perf_counter()
         language = detect_language(question)
-        query_vector = self._query_vector(question)
+        query_vector, parts = self._query(question)
         unit_vectors = self._unit_vectors(len(query_vector))
-        parts = self._parts(question)
         hits = self._ranked(question, k or self.params.k, query_vector, unit_vectors, parts)
         retrieval_s = time.perf_counter() - started
         evidence: Evidence | None = None
@@ -263,7 +261,7 @@ class Answerer:
         if not self.has_evidence(question, hits) or missing:
             answer = self._refusal(question, hits, language, missing)
         else:
-            evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, [self._query_vector(p) for p in parts])
+            evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
             # The whole chunks the chosen units come from: refusing an answerable question is the worse
@@ -286,16 +284,19 @@ class Answerer:
     def ranked(self, question: str, n: int) -> list[Hit]:
         """The ``n`` best chunks as answers rank them: retrieval, then re-ranking by the best evidence unit
         (what ``assistant eval`` scores as retrieval)."""
-        query_vector = self._query_vector(question)
-        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), self._parts(question))
+        query_vector, parts = self._query(question)
+        return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
-    def _parts(self, question: str) -> list[str]:
-        """The parts of a two-part question searched on their own (none when switched off)."""
-        return question_parts(question) if self.params.split_questions else []
+    def _query(self, question: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The question's vector, and the vectors of the parts of a two-part question that are searched on
+        their own (none when switched off); all embedded in one forward pass."""
+        parts = question_parts(question) if self.params.split_questions else []
+        query_vector, *part_vectors = self._query_vectors([question, *parts])
+        return query_vector, dict(zip(parts, part_vectors))
 
     def _ranked(
         self, question: str, n: int, query_vector: np.ndarray, unit_vectors: Callable[[Sequence[str], Sequence[str]], np.ndarray],
-        parts: Sequence[str],
+        parts: dict[str, np.ndarray],
     ) -> list[Hit]:
         ranked = self._search(question, max(n, self.params.rerank_candidates), query_vector, unit_vectors)
         if not parts:
@@ -304,8 +305,8 @@ class Answerer:
         k = min(n, self.params.k)
         taken = {h.chunk.id for h in ranked[:k]}
         reserved: list[Hit] = []
-        for part in parts:
-            best = self._search(part, self.params.rerank_candidates, self._query_vector(part), unit_vectors)[:1]
+        for part, part_vector in parts.items():
+            best = self._search(part, self.params.rerank_candidates, part_vector, unit_vectors)[:1]
             if best and best[0].chunk.id not in taken:
                 taken.add(best[0].chunk.id)
                 reserved.append(best[0])

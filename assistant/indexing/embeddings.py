@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,6 +76,89 @@ class FairLock:
             self._turn.notify_all()
 
 
+class QueryBatcher:
+    """Queries asked at the same moment share one forward pass.
+
+    A short query is bound by reading the model's weights, not by arithmetic (OpenVINO bf16 on two
+    cores: 27 ms for one query, 101 ms for eight together, docs/BENCHMARKS.md). When several chat
+    sessions ask at once, the queries that arrive while one is being embedded wait their turn
+    (:class:`FairLock`, first come, first served); the first of them embeds everything that has queued
+    up behind it, and the later ones find their vectors ready. A query alone goes straight through.
+    A failure reaches every caller whose queries were in the failed batch.
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray]) -> None:
+        self._encode = encode
+        self._turn = FairLock()
+        self._queue = threading.Lock()
+        self._waiting: list[_QueryRequest] = []
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        request = _QueryRequest(list(texts))
+        with self._queue:
+            self._waiting.append(request)
+        with self._turn:
+            if not request.done:
+                with self._queue:
+                    batch, self._waiting = self._waiting, []
+                self._run(batch)
+        if request.error is not None:
+            raise request.error
+        return request.vectors
+
+    def _run(self, batch: list[_QueryRequest]) -> None:
+        try:
+            vectors = self._encode([text for request in batch for text in request.texts])
+        except BaseException as exc:  # handed to every waiting caller, raised in each
+            for request in batch:
+                request.error, request.done = exc, True
+            return
+        start = 0
+        for request in batch:
+            request.vectors = vectors[start : start + len(request.texts)]
+            request.done = True
+            start += len(request.texts)
+
+
+class QueryVectors:
+    """The vectors of the most recently asked queries, so that a repeated question (the same wording in
+    another session, a re-asked one) skips the embedder; missing ones are embedded in one call."""
+
+    def __init__(self, embed_queries: Callable[[Sequence[str]], np.ndarray], size: int) -> None:
+        self._embed = embed_queries
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """One vector per text, in order."""
+        found: dict[str, np.ndarray] = {}
+        with self._guard:
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+                    found[text] = self._vectors[text]
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            found.update(zip(missing, self._embed(missing)))
+            with self._guard:
+                for text in missing:
+                    self._vectors[text] = found[text]
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        return [found[text] for text in texts]
+
+
+class _QueryRequest:
+    """One caller's queries in a :class:`QueryBatcher`; filled in by whoever embeds its batch."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: np.ndarray = np.zeros((0, 0), dtype=np.float32)
+        self.error: BaseException | None = None
+        self.done = False
+
+
 class SentenceTransformerEmbedder:
     """:class:`Embedder` backed by a local sentence-transformers model folder, on CPU.
 
@@ -106,6 +190,7 @@ class SentenceTransformerEmbedder:
         self.backend = "torch"
         self._model: Any = None
         self._lock = FairLock()
+        self._queries = QueryBatcher(lambda texts: self._encode(self._loaded().encode_query, texts))
 
     @property
     def dimension(self) -> int:
@@ -128,9 +213,9 @@ class SentenceTransformerEmbedder:
         return self._encode(model.encode_document, formatted, prompt="")
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries with the model's query prompt (none for models without prompts)."""
-        model = self._loaded()
-        return self._encode(model.encode_query, list(texts))
+        """Embed queries with the model's query prompt (none for models without prompts); queries of
+        concurrent callers share forward passes (:class:`QueryBatcher`)."""
+        return self._queries(texts)
 
     def _encode(self, method: Any, texts: list[str], **kwargs: Any) -> np.ndarray:
         if not texts:

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..messages import Message
-from .embeddings import Embedder, FairLock, document_inputs, silence_transformers_progress
+from .embeddings import Embedder, FairLock, QueryBatcher, document_inputs, silence_transformers_progress
 
 #: Precisions tried at set-up, fastest first; the first that passes the check is used.
 PRECISIONS = ("bf16", "f32")
@@ -194,6 +194,7 @@ class OpenVINOEmbedder:
         self.load_seconds: float | None = None
         self._runtime: Runtime | None = None
         self._lock = FairLock()
+        self._queries = QueryBatcher(self._encode)
 
     @property
     def dimension(self) -> int:
@@ -208,9 +209,10 @@ class OpenVINOEmbedder:
         return self._encode(document_inputs(prompt, texts, titles, self.use_titles))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries with the model's query prompt (none for models without prompts)."""
+        """Embed queries with the model's query prompt (none for models without prompts); queries of
+        concurrent callers share forward passes (:class:`QueryBatcher`)."""
         prompt = self._loaded().prompts.get("query", "")
-        return self._encode([prompt + text for text in texts])
+        return self._queries([prompt + text for text in texts])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         runtime = self._loaded()
