@@ -105,6 +105,9 @@ class AnswerParams:
     named_evidence: float
     #: Sentences in an extractive answer (at most).
     max_sentences: int
+    #: A question asking for a detail (an amount, a date, a count) is refused unless the chunks of this
+    #: many best units state such a detail (the rest of the answer's units may come from weaker matches).
+    detail_units: int
     #: Extractive: drop sentences scoring more than this below the best sentence.
     sentence_margin: float
     #: Extractive: weight of the chunk's retrieval rank against the sentence's own similarity.
@@ -220,7 +223,10 @@ class Settings:
     #: Down to this similarity a question is answered when every name it uses occurs in the best hit.
     named_evidence: float = 0.20
     #: Extractive answers: most sentences quoted.
-    extractive_max_sentences: int = 4
+    extractive_max_sentences: int = 6
+    #: A question asking for an amount, a date or a count is refused unless the chunks of this many best
+    #: evidence units state one (fewer than are quoted: a weak sixth match must not make it answerable).
+    detail_units: int = 4
     #: Extractive answers: leave out sentences scoring more than this below the best one.
     extractive_sentence_margin: float = 0.12
     #: Extractive answers: weight of the chunk's retrieval score against the sentence's own similarity.
@@ -277,7 +283,7 @@ class Settings:
             raise ConfigError("config.chunk_sizes", target=self.chunk_target_chars, maximum=self.chunk_max_chars)
         for name in ("embed_batch_size", "embed_max_tokens", "top_k", "candidates", "rrf_k", "llm_context", "llm_max_tokens", "llm_slots", "upload_max_mb",
                      "max_file_mb", "max_pages", "max_document_chars", "max_pdf_fragments", "extractive_max_sentences",
-                     "llm_evidence_units", "llm_evidence_chars"):
+                     "detail_units", "llm_evidence_units", "llm_evidence_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError("config.not_positive", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
         if self.threads < 0:
@@ -373,6 +379,7 @@ class Settings:
             sure_evidence=self.sure_evidence,
             named_evidence=self.named_evidence,
             max_sentences=self.extractive_max_sentences,
+            detail_units=self.detail_units,
             sentence_margin=self.extractive_sentence_margin,
             chunk_weight=self.extractive_chunk_weight,
             rerank_candidates=self.rerank_candidates,

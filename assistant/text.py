@@ -181,6 +181,11 @@ def numbers(text: str) -> list[str]:
     return [match.group(0).rstrip(".,") for match in _NUMBER.finditer(text)]
 
 
+def value_numbers(text: str) -> list[str]:
+    """The numbers a text states as values: :func:`numbers` without references ("Artikel 8", "(4)", "§ 77")."""
+    return numbers(_REFERENCE.sub(" ", text))
+
+
 def number_occurs(number: str, text: str) -> bool:
     """Whether ``number`` (from :func:`numbers`) is stated in ``text``.
 

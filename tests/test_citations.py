@@ -152,6 +152,24 @@ def test_a_similar_sentence_covers_a_passage_only_with_its_numbers() -> None:
     assert checker.uncovered(english, [SOURCES[1]]) == []  # another language, same statement, same number
     assert checker.uncovered("The grant covers up to 80 percent of eligible costs.", [SOURCES[1]]) == [0]
     assert SupportChecker(None).uncovered(english, [SOURCES[1]]) == [0]
+    # In the passage's own language only the words count: a similar sentence on something else covers nothing.
+    assert checker.uncovered("Die Zuwendung wird für Sachausgaben der Vereine gewährt.", [SOURCES[1]]) == [0]
+
+
+def test_a_shortened_copy_does_not_cover_what_it_left_out() -> None:
+    checker = _checker()
+    fines = ("Bei Verstößen werden Geldbußen von bis zu 10000000 EUR oder im Fall eines Unternehmens von bis zu 2 % "
+             "seines gesamten weltweit erzielten Jahresumsatzes verhängt.")
+    topics = ("In vier Sessions wurden die Themen Datenmanagement, interkommunale Zusammenarbeit, technische "
+              "Entwicklungen sowie rechtliche Rahmen und Datenschutz diskutiert.")
+    # Most words copied, the second amount dropped; three of four topics copied, the last one dropped.
+    shortened = ("Bei Verstößen werden Geldbußen von bis zu 10000000 EUR im Fall eines Unternehmens seines gesamten "
+                 "weltweit erzielten Jahresumsatzes verhängt [1]. In vier Sessions wurden die Themen Datenmanagement, "
+                 "interkommunale Zusammenarbeit und technische Entwicklungen diskutiert [2].")
+    assert checker.uncovered(shortened, [fines, topics]) == [0, 1]
+    complete = shortened.replace("10000000 EUR", "10000000 EUR oder 2 %").replace("Entwicklungen", "Entwicklungen, rechtliche Rahmen und Datenschutz")
+    assert checker.uncovered(complete, [fines, topics]) == []
+    assert checker.uncovered(complete.replace("2 %", "zwei Prozent"), [fines]) == []  # a value in words is stated
 
 
 def test_a_sentence_needs_less_similarity_when_it_carries_a_checkable_anchor() -> None:

@@ -163,3 +163,15 @@ def test_number_words_count_as_numbers_in_either_language() -> None:
     assert quantities_stated("at most three years", "maximal drei Jahren")
     assert not quantities_stated("höchstens fünf Jahre", "maximal drei Jahren")  # an invented count
     assert not quantities_stated("bis zu 20 Prozent", "bis zu 90 Prozent")
+
+
+def test_only_the_best_units_decide_whether_the_detail_asked_for_is_stated(settings: Settings) -> None:
+    # The count stands in a weaker unit of another section: quoted further down (the margin lets every unit
+    # in), it must not make the question answerable when the best units say nothing of the kind.
+    text = PROGRAMME + "\n# Haushalt\n\nIm Haushalt von Beispielstadt stehen Mittel für 12 Vorhaben bereit.\n"
+    question = "Wie viele Vorhaben fördert das Programm Stadtgrün in Beispielstadt?"
+    quoting_all = settings.with_(extractive_sentence_margin=1.0)
+    weighed_by_all = _programme_app(quoting_all.with_(detail_units=6), text).answerer.ask(question)
+    assert not weighed_by_all.refused and "12 Vorhaben" in weighed_by_all.text
+    weighed_by_best = _programme_app(quoting_all.with_(index_dir=settings.index_dir.with_name("other"), detail_units=1), text)
+    assert weighed_by_best.answerer.ask(question).refused

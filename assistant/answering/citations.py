@@ -17,7 +17,10 @@ import numpy as np
 
 from ..indexing.lexical import GermanAnalyzer
 from ..messages import text
-from ..text import asks_yes_or_no, number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources, split_sentences
+from ..text import (
+    asks_yes_or_no, digits, number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources,
+    split_sentences, value_numbers,
+)
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
@@ -154,8 +157,10 @@ class SupportChecker:
         min_terms: int = 3,
         coverage_threshold: float = 0.75,
         anchored_threshold: float = 0.5,
+        coverage_share: float = 0.8,
     ) -> None:
         self.embed = embed
+        self.coverage_share = coverage_share
         self.anchored_threshold = anchored_threshold
         self.coverage_threshold = coverage_threshold
         self.min_terms = min_terms
@@ -281,19 +286,30 @@ class SupportChecker:
     def uncovered(self, answer: str, passages: Sequence[str]) -> list[int]:
         """Indexes of the ``passages`` whose content ``answer`` does not state.
 
-        A passage is covered when half of its content terms occur in the answer, or — for answers in
-        another language than the sources, or paraphrased — when an answer sentence is as similar to it
-        as ``coverage_threshold`` and the answer states every number of the passage (the number is
-        usually the fact: a passage on the 300.000-Euro rate is not covered by a sentence on 250.000 Euro).
+        A passage is covered when ``coverage_share`` of its content terms occur in the answer and the
+        answer states each of its values (the number is usually the fact: a passage on the 300.000-Euro
+        rate is not covered by a sentence on 250.000 Euro). A small model shortens what it copies: a list
+        without its last item, "… von bis zu 10000000 EUR" without "oder 2 % des Jahresumsatzes" still
+        shares most words with the passage, so half of them (the earlier rule) let it cover the passage
+        and the dropped item was lost (tuning part: fact recall of written answers 0.829 -> 0.850).
+        An answer in another language than the passage shares few terms with it: there, an answer
+        sentence as similar as ``coverage_threshold`` covers it, its values stated. Not for an answer in
+        the passage's language: a sentence on the first of the DSGVO's principles was that similar to
+        the passage on the last one.
         """
-        missing = [i for i, passage in enumerate(passages) if self.lexical(passage, answer) < 0.5]
+        shares = [self.lexical(passage, answer) for passage in passages]
+        plain = strip_markers(answer)  # a marker [2] states no 2
+        in_words = number_word_values(plain)
+        stated = [all(number_occurs(n, plain) or digits(n) in in_words for n in value_numbers(p)) for p in passages]
+        missing = [i for i, share in enumerate(shares) if share < self.coverage_share or not stated[i]]
+        language = prose_language(answer)
+        translated = [i for i in missing if stated[i] and shares[i] < self.lexical_threshold and prose_language(passages[i]) != language]
         sentences = [s for s in answer_sentences(answer) if len(s.split()) >= 3]
-        semantic = [i for i in missing if all(number_occurs(n, answer) for n in numbers(passages[i]))]
-        if self.embed is None or not sentences or not semantic:
+        if self.embed is None or not sentences or not translated:
             return missing
-        vectors = self._vectors([strip_markers(s) for s in sentences] + [passages[i] for i in semantic])
+        vectors = self._vectors([strip_markers(s) for s in sentences] + [passages[i] for i in translated])
         similarity = vectors[len(sentences):] @ vectors[: len(sentences)].T
-        covered = {i for i, row in zip(semantic, similarity) if float(np.max(row)) >= self.coverage_threshold}
+        covered = {i for i, row in zip(translated, similarity) if float(np.max(row)) >= self.coverage_threshold}
         return [i for i in missing if i not in covered]
 
     def best_source(self, sentence: str, sources: Sequence[str]) -> int | None:
