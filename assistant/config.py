@@ -106,8 +106,10 @@ class AnswerParams:
     #: Sentences in an extractive answer (at most).
     max_sentences: int
     #: A question asking for a detail (an amount, a date, a count) is refused unless the chunks of this
-    #: many best units state such a detail (the rest of the answer's units may come from weaker matches).
+    #: many best units ...
     detail_units: int
+    #: ... within this margin of the best state such a detail (the answer may quote weaker matches).
+    detail_margin: float
     #: Extractive: drop sentences scoring more than this below the best sentence.
     sentence_margin: float
     #: Extractive: weight of the chunk's retrieval rank against the sentence's own similarity.
@@ -225,10 +227,12 @@ class Settings:
     #: Extractive answers: most sentences quoted.
     extractive_max_sentences: int = 6
     #: A question asking for an amount, a date or a count is refused unless the chunks of this many best
-    #: evidence units state one (fewer than are quoted: a weak sixth match must not make it answerable).
+    #: evidence units state one (fewer than are quoted: a weak sixth match must not make it answerable) ...
     detail_units: int = 4
+    #: ... scoring at most this much below the best unit.
+    detail_margin: float = 0.12
     #: Extractive answers: leave out sentences scoring more than this below the best one.
-    extractive_sentence_margin: float = 0.12
+    extractive_sentence_margin: float = 0.25
     #: Extractive answers: weight of the chunk's retrieval score against the sentence's own similarity.
     extractive_chunk_weight: float = 0.3
     #: Written answers: evidence units (sentences, list blocks) the model sees, each with its neighbours.
@@ -294,7 +298,7 @@ class Settings:
             raise ConfigError("config.weights")
         if self.max_read_seconds <= 0:
             raise ConfigError("config.read_seconds", value=self.max_read_seconds)
-        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "extractive_chunk_weight", "llm_evidence_margin",
+        for name in ("foreign_bm25_factor", "extractive_sentence_margin", "detail_margin", "extractive_chunk_weight", "llm_evidence_margin",
                      "rerank_weight", "rerank_candidates"):
             if getattr(self, name) < 0:
                 raise ConfigError("config.negative", variable=f"ASSISTANT_{name.upper()}", value=getattr(self, name))
@@ -380,6 +384,7 @@ class Settings:
             named_evidence=self.named_evidence,
             max_sentences=self.extractive_max_sentences,
             detail_units=self.detail_units,
+            detail_margin=self.detail_margin,
             sentence_margin=self.extractive_sentence_margin,
             chunk_weight=self.extractive_chunk_weight,
             rerank_candidates=self.rerank_candidates,

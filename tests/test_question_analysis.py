@@ -170,8 +170,10 @@ def test_only_the_best_units_decide_whether_the_detail_asked_for_is_stated(setti
     # in), it must not make the question answerable when the best units say nothing of the kind.
     text = PROGRAMME + "\n# Haushalt\n\nIm Haushalt von Beispielstadt stehen Mittel für 12 Vorhaben bereit.\n"
     question = "Wie viele Vorhaben fördert das Programm Stadtgrün in Beispielstadt?"
-    quoting_all = settings.with_(extractive_sentence_margin=1.0)
+    quoting_all = settings.with_(extractive_sentence_margin=1.0, detail_margin=1.0)
     weighed_by_all = _programme_app(quoting_all.with_(detail_units=6), text).answerer.ask(question)
     assert not weighed_by_all.refused and "12 Vorhaben" in weighed_by_all.text
     weighed_by_best = _programme_app(quoting_all.with_(index_dir=settings.index_dir.with_name("other"), detail_units=1), text)
     assert weighed_by_best.answerer.ask(question).refused
+    within_margin = _programme_app(quoting_all.with_(index_dir=settings.index_dir.with_name("third"), detail_units=6, detail_margin=0.0), text)
+    assert within_margin.answerer.ask(question).refused  # six units may decide, but only those as good as the best

@@ -264,9 +264,10 @@ class Answerer:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
-            # The whole chunks the best units come from: refusing an answerable question is the worse
-            # mistake, and the value is often stated a sentence away from the best match.
-            detail_hits = {u.hit for u in chosen[: self.params.detail_units]}
+            # The whole chunks of the best few units (not of every unit quoted: a weak sixth match must not
+            # make it answerable): refusing an answerable question is the worse mistake, and the value is
+            # often stated a sentence away from the best match.
+            detail_hits = {u.hit for u in evidence.best(self.params.detail_units, self.params.detail_margin)}
             if not chosen or (kind and not any(states_detail(kind, hits[i].chunk.text) for i in detail_hits)):
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.

@@ -80,7 +80,7 @@ class QueryBatcher:
     """Queries asked at the same moment share one forward pass.
 
     A short query is bound by reading the model's weights, not by arithmetic (OpenVINO bf16 on two
-    cores: 27 ms for one query, 101 ms for eight together, docs/BENCHMARKS.md). When several chat
+    cores: 17 ms for one query, 97 ms for eight together, docs/BENCHMARKS.md). When several chat
     sessions ask at once, the queries that arrive while one is being embedded wait their turn
     (:class:`FairLock`, first come, first served); the first of them embeds everything that has queued
     up behind it, and the later ones find their vectors ready. A query alone goes straight through.
