@@ -9,6 +9,7 @@ changing one changes the index or the answers, which is a measured retrieval cha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # -- language identification -----------------------------------------------------------------------
 # Questions are short, so we count function words, which are frequent and distinctive in both
@@ -228,14 +229,20 @@ def number_word_values(text: str) -> set[str]:
     return {str(_NUMBER_WORD_VALUES[m.group(0).lower()]) for m in _NUMBER_WORD.finditer(text)}
 
 
+def numbers_stated(values: Iterable[str], text: str) -> bool:
+    """Whether ``text`` states each of ``values`` (from :func:`numbers`), in digits (:func:`number_occurs`) or
+    in words of either language ("2" = "zwei" = "two")."""
+    in_words = number_word_values(text)
+    return all(number_occurs(n, text) or digits(n) in in_words for n in values)
+
+
 def quantities_stated(sentence: str, source: str) -> bool:
-    """Whether every number of ``sentence``, in digits (:func:`number_occurs`) or in words, is stated in ``source``
-    in digits or in words of either language."""
-    in_words = number_word_values(source)
-    if not all(number_occurs(n, source) or digits(n) in in_words for n in numbers(sentence)):
+    """Whether every number of ``sentence``, in digits or in words, is stated in ``source`` in digits or in
+    words of either language."""
+    if not numbers_stated(numbers(sentence), source):
         return False
     words = number_word_values(sentence)
-    return not words or words <= in_words | {digits(n) for n in numbers(source)}
+    return not words or words <= number_word_values(source) | {digits(n) for n in numbers(source)}
 
 
 def digits(number: str) -> str:

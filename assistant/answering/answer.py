@@ -264,11 +264,7 @@ class Answerer:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
-            # The whole chunks of the best few units (not of every unit quoted: a weak sixth match must not
-            # make it answerable): refusing an answerable question is the worse mistake, and the value is
-            # often stated a sentence away from the best match.
-            detail_hits = {u.hit for u in evidence.best(self.params.detail_units, self.params.detail_margin)}
-            if not chosen or (kind and not any(states_detail(kind, hits[i].chunk.text) for i in detail_hits)):
+            if not chosen or (kind and not self._states_detail(kind, evidence, hits)):
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
                 answer, evidence = self._refusal(question, hits, language, kind=kind), None
@@ -288,6 +284,13 @@ class Answerer:
         (what ``assistant eval`` scores as retrieval)."""
         query_vector, parts = self._query(question)
         return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
+
+    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit]) -> bool:
+        """Whether the whole chunks of the best few units state a value of ``kind``. Not of every unit quoted:
+        a weak sixth match must not make the question answerable. Whole chunks, since refusing an answerable
+        question is the worse mistake, and the value is often stated a sentence away from the best match."""
+        best = evidence.best(self.params.detail_units, self.params.detail_margin)
+        return any(states_detail(kind, hits[i].chunk.text) for i in {u.hit for u in best})
 
     def _query(self, question: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The question's vector, and the vectors of the parts of a two-part question that are searched on

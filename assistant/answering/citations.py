@@ -18,8 +18,8 @@ import numpy as np
 from ..indexing.lexical import GermanAnalyzer
 from ..messages import text
 from ..text import (
-    asks_yes_or_no, digits, number_occurs, number_word_values, numbers, prose_language, quantities_stated, says_not_in_sources,
-    split_sentences, value_numbers,
+    asks_yes_or_no, number_occurs, number_word_values, numbers, numbers_stated, prose_language, quantities_stated,
+    says_not_in_sources, split_sentences, value_numbers,
 )
 
 # [1], [1, 2], [1][2], [1–3] and full-width variants the models sometimes emit.
@@ -299,8 +299,7 @@ class SupportChecker:
         """
         shares = [self.lexical(passage, answer) for passage in passages]
         plain = strip_markers(answer)  # a marker [2] states no 2
-        in_words = number_word_values(plain)
-        stated = [all(number_occurs(n, plain) or digits(n) in in_words for n in value_numbers(p)) for p in passages]
+        stated = [numbers_stated(value_numbers(passage), plain) for passage in passages]
         missing = [i for i, share in enumerate(shares) if share < self.coverage_share or not stated[i]]
         language = prose_language(answer)
         translated = [i for i in missing if stated[i] and shares[i] < self.lexical_threshold and prose_language(passages[i]) != language]
