@@ -153,7 +153,8 @@ def build_app(
         default_mode = "llm" if resolved is not None and resolved.has_chat_template else "extractive"
     programmes = ProgrammeBook(index.records, settings.today_date)
     notes = ValidityNotes(programmes, lambda ids: index.chunks(ids)[0])
-    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache, notes)
+    answerer = Answerer(retriever, embedder, factory, default_mode, settings.answer_params, cache, notes,
+                        settings.today_date)
     warmer = None
     if settings.evidence_warmup and cache is not None:
         warmer = EvidenceWarmer(answerer.warm_evidence, index.searchable_chunks, settings.embed_batch_size)

@@ -293,15 +293,21 @@ _ROLE = (
     r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*)\b"
 )
 _ASKED_DETAIL = (
+    # "Bis wann kann ich mich für die nächste Runde bewerben?" is answered only by a round or date still to come (a
+    # coming date is checked against today's by the answerer): the deadline of the last round answers another one.
+    ("next", re.compile(
+        r"\b(?:nächste[nmrs]?|kommende[nmrs]?|next|upcoming)\s+(?:\w+\s+)?(?:\w*runde|\w*aufrufs?|ausschreibung|stichtag"
+        r"|\w*frist|\w*wettbewerbs?|bewerbungsphase|calls?|rounds?|deadlines?)\b", re.IGNORECASE)),
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
     # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist das Preisgeld?") is stated only as an
     # amount with its currency; any other number nearby (a date, "neun Use Cases") would answer another question.
-    # "Welche Kosten sind förderfähig?" and "Welche Mittel …?" ask for kinds of costs, not for a sum.
+    # "Welche Kosten sind förderfähig?" and "Welche Mittel …?" ask for kinds of costs, not for a sum; a turnover
+    # ("Ab welchem Vorjahresumsatz …?") is always one.
     ("amount", re.compile(
         r"\b(?:wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|kosten|geld|mittel)\b"
-        r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag)\b"
+        r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|umsatz)\b"
         r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
     # "Wer hat die Kurzstudie verfasst?": only a statement of authorship answers it, not the study's findings.
     ("author", re.compile(
@@ -392,7 +398,10 @@ _DAY = re.compile(
     rf"\b\d{{1,2}}\.\s*(?:\d{{1,2}}\.|(?:{_GERMAN_MONTHS})\b)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_ENGLISH_MONTHS})\b"
     rf"|\b(?:{_ENGLISH_MONTHS})\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
 )
+# A round or date still to come: "die nächste Förderrunde", "künftig", "the next call".
+_NEXT = re.compile(r"\b(?:nächste[nmrs]?|kommende[nmrs]?|künftige?\w*|zukünftige?\w*|next|upcoming|future)\b", re.IGNORECASE)
 _STATES_DETAIL = {
+    "next": _NEXT,
     "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
@@ -403,6 +412,62 @@ _NOT_A_COUNT = re.compile(
     r"\b\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b|\b(?:19|20)\d{2}\b(?!\s*(?:Euro|EUR|€|Prozent|%|Teilnehm|Personen|Projekt))",
     re.IGNORECASE,
 )
+
+
+# "Wie viele Punkte …?" asks for a number of points: "zwei bis drei Seiten" states a count, but not of points.
+# The counted noun is the first capitalised word after "wie viele" (adjectives are lower case in German: "wie viele
+# gemeinwohlorientierte KI-Projekte"); of two capitalised words in a row the second is the head ("Use Cases").
+_COUNTED_NOUN = re.compile(r"\b[Ww]ie\s+viele\s+((?:[a-zäöüß][\w*-]*\s+){0,3})([A-ZÄÖÜ][\w*-]*)(?:\s+([A-ZÄÖÜ][\w*-]*))?")
+# Nouns for people stand in for each other: "Wie viele Leute …?" is answered by "22 Teilnehmende".
+_PEOPLE = re.compile(
+    r"(?:leute|personen?|menschen|teilnehm\w*|besucher\w*|gäste?|mitglied\w*|mitarbeit\w*|beschäftigte\w*|einwohner\w*"
+    r"|bürger\w*|interessierte\w*)",
+    re.IGNORECASE,
+)
+_NOUN_ENDINGS = ("innen", "ern", "en", "er", "n", "e", "s")
+_WORD = re.compile(r"\d[\d.,]*\d|[\wÄÖÜäöüß*:]+|%")
+_COUNT_WORD = re.compile(rf"\d[\d.,]*|{_NUMBER_WORDS}", re.IGNORECASE)
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a German "Wie viele …?" question counts ("Wie viele Punkte muss …" → "Punkte"), or None.
+
+    English questions are left out: the sources are German, so an English noun would never occur in them."""
+    if detect_language(question) != "de":
+        return None
+    match = _COUNTED_NOUN.search(question)
+    if not match or any(word in STOPWORDS for word in match.group(1).split()):
+        return None  # "Wie viele haben den Infostand besucht?": the words between are no adjectives
+    noun = match.group(3) if match.group(3) and match.group(3).lower() not in STOPWORDS else match.group(2)
+    return None if noun.lower() in STOPWORDS else noun
+
+
+def _noun_stem(word: str) -> str:
+    word = re.split(r"[*:]", word.casefold().split("-")[-1])[0]  # "KI-Projekte" → "projekte", "Expert*innen" → "expert"
+    for ending in _NOUN_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def counts_noun(noun: str, text: str) -> bool:
+    """Whether ``text`` states a count of ``noun``: a number at most three words before a word naming it ("16
+    Empfehlungen" for "Handlungsempfehlungen", "in 27 Punkten" for "Punkte", "22 Teilnehmende" for "Leute"), or at
+    most six words after it ("Bewerber darf nicht niedriger als drei sein"). "zehn Fallstudien aus unterschiedlichen
+    gemeinwohlorientierten Tech-Projekten" counts case studies, not projects."""
+    stem, people = _noun_stem(noun), bool(_PEOPLE.fullmatch(noun))
+    for sentence in split_sentences(text):
+        words = _WORD.findall(_NOT_A_COUNT.sub(" ", _REFERENCE.sub(" ", sentence)))
+        counts = [i for i, word in enumerate(words) if _COUNT_WORD.fullmatch(word)]
+        if not counts:
+            continue
+        for i, word in enumerate(words):
+            other = _noun_stem(word)
+            if (other.endswith(stem) or (len(other) >= 5 and stem.endswith(other)) or (people and _PEOPLE.fullmatch(word))
+                    or (stem == "prozent" and word == "%")):
+                if any(0 < i - c <= 3 or 0 < c - i <= 6 for c in counts):
+                    return True
+    return False
 
 
 def shortened(text: str, limit: int) -> str:
@@ -419,9 +484,9 @@ _TIME_WORD = re.compile(
 
 
 def asked_detail(question: str) -> str | None:
-    """The kind of value a question asks for: "amount" (of money), "count" (a number), "duration", "author"
-    (who wrote a text), "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact"
-    (any of the three), "day" (a date to the day), or None."""
+    """The kind of value a question asks for: "next" (a round or date still to come), "amount" (of money), "count"
+    (a number), "duration", "author" (who wrote a text), "person" (who leads, chairs, presented …), "phone", "email",
+    "address" (postal), "contact" (any of the three), "day" (a date to the day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):

@@ -18,6 +18,7 @@ generation, and source texts are passed as quoted data that cannot open a new tu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -31,10 +32,10 @@ from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
-    STOPWORDS, asked_detail, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
-    states_detail,
+    STOPWORDS, asked_detail, asks_yes_or_no, counted_noun, counts_noun, detect_language, digits, number_compounds, number_occurs,
+    numbers, says_not_in_sources, states_detail,
 )
-from ..programmes.dates import format_date
+from ..programmes.dates import find_dates, format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
 from .decomposition import question_parts
 from .evidence import Evidence, SourceExcerpt, Unit, chunk_units, innermost_heading, rerank
@@ -198,8 +199,11 @@ class Answerer:
         params: AnswerParams,
         cache: "EmbeddingCache | None" = None,
         notes: "ValidityNotes | None" = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.retriever = retriever
+        #: The date a coming round is checked against (``Settings.today_date``).
+        self.today = today
         #: Adds "expired since …" lines to answers that rest on a guideline no longer in force.
         self.notes = notes
         self.embedder = embedder
@@ -264,10 +268,10 @@ class Answerer:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
-            if not chosen or (kind and not self._states_detail(kind, evidence, hits)):
+            if not chosen or (kind and not self._states_detail(kind, evidence, hits, counted_noun(question))):
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
-                answer, evidence = self._refusal(question, hits, language, kind=kind), None
+                answer, evidence = self._refusal(question, hits, language, kind=kind, noun=counted_noun(question)), None
             else:
                 answer = self._dated(self._extractive(question, hits, chosen, language))
                 if self.default_mode == "extractive":
@@ -285,12 +289,19 @@ class Answerer:
         query_vector, parts = self._query(question)
         return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
-    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit]) -> bool:
-        """Whether the whole chunks of the best few units state a value of ``kind``. Not of every unit quoted:
-        a weak sixth match must not make the question answerable. Whole chunks, since refusing an answerable
-        question is the worse mistake, and the value is often stated a sentence away from the best match."""
+    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit], noun: str | None = None) -> bool:
+        """Whether the whole chunks of the best few units state a value of ``kind`` (for a count of ``noun``: a
+        sentence that states a count and names the noun). Not of every unit quoted: a weak sixth match must not
+        make the question answerable. Whole chunks, since refusing an answerable question is the worse mistake,
+        and the value is often stated a sentence away from the best match."""
         best = evidence.best(self.params.detail_units, self.params.detail_margin)
-        return any(states_detail(kind, hits[i].chunk.text) for i in {u.hit for u in best})
+        chunks = [hits[i].chunk.text for i in {u.hit for u in best}]
+        if kind == "count" and noun:
+            return any(counts_noun(noun, chunk) for chunk in chunks)
+        if kind == "next":
+            today = self.today()
+            return any(states_detail(kind, chunk) or any(d.value > today for d in find_dates(chunk)) for chunk in chunks)
+        return any(states_detail(kind, chunk) for chunk in chunks)
 
     def _query(self, question: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The question's vector, and the vectors of the parts of a two-part question that are searched on
@@ -465,7 +476,7 @@ class Answerer:
         question = grounding.question
         if grounding.answer.alerts and self.notes is not None and depends_on_today(question):
             # "Kann ich noch …?" depends on the day: the model compares the dated passage with it.
-            question += " " + text("prompt.today", language, date=format_date(self.notes.book.today(), language))
+            question += " " + text("prompt.today", language, date=format_date(self.today(), language))
         return fit_messages(
             instruction_prefix(language), [format_excerpt(n, e) for n, e in enumerate(excerpts, start=1)],
             question, model.count_tokens, model.context_window, self.params.max_new_tokens,
@@ -478,12 +489,13 @@ class Answerer:
         return self.notes.apply(answer) if self.notes is not None else answer
 
     def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = (),
-                 kind: str | None = None) -> Answer:
+                 kind: str | None = None, noun: str | None = None) -> Answer:
         nearest = distinct_sources(hits)[:3]
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
         elif kind:
-            lines = [text("answer.refusal_kind", language, detail=_MISSING_KIND[kind].render(language))]
+            detail = messages.Message("answer.detail.count_of", noun=noun) if kind == "count" and noun else _MISSING_KIND[kind]
+            lines = [text("answer.refusal_kind", language, detail=detail.render(language))]
         else:
             lines = [text("answer.refusal", language)]
         if nearest:
@@ -600,7 +612,7 @@ def instruction_prefix(language: str) -> list[Message]:
 
 #: What a refusal says the closest passages lack, by the kind of value asked for (``text.asked_detail``).
 _MISSING_KIND = {
-    "count": messages.Message("answer.detail.count"), "duration": messages.Message("answer.detail.duration"),
+    "next": messages.Message("answer.detail.next"), "count": messages.Message("answer.detail.count"), "duration": messages.Message("answer.detail.duration"),
     "amount": messages.Message("answer.detail.amount"), "author": messages.Message("answer.detail.author"),
     "person": messages.Message("answer.detail.person"), "phone": messages.Message("answer.detail.phone"),
     "email": messages.Message("answer.detail.email"), "address": messages.Message("answer.detail.address"),
