@@ -613,7 +613,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "so I cannot give a sourced answer.",
     },
     "answer.detail.count": {"de": "keine Zahl und keinen Betrag", "en": "no number or amount"},
-    "answer.detail.count_of": {"de": "keine Anzahl zu „{noun}“", "en": "no number of “{noun}”"},
     "answer.detail.next": {"de": "keine kommende Runde und keinen künftigen Termin", "en": "no coming round or future date"},
     "answer.detail.duration": {"de": "keine Dauer oder Frist", "en": "no duration or period"},
     "answer.detail.amount": {"de": "keinen Geldbetrag", "en": "no sum of money"},

@@ -414,62 +414,6 @@ _NOT_A_COUNT = re.compile(
 )
 
 
-# "Wie viele Punkte …?" asks for a number of points: "zwei bis drei Seiten" states a count, but not of points.
-# The counted noun is the first capitalised word after "wie viele" (adjectives are lower case in German: "wie viele
-# gemeinwohlorientierte KI-Projekte"); of two capitalised words in a row the second is the head ("Use Cases").
-_COUNTED_NOUN = re.compile(r"\b[Ww]ie\s+viele\s+((?:[a-zäöüß][\w*-]*\s+){0,3})([A-ZÄÖÜ][\w*-]*)(?:\s+([A-ZÄÖÜ][\w*-]*))?")
-# Nouns for people stand in for each other: "Wie viele Leute …?" is answered by "22 Teilnehmende".
-_PEOPLE = re.compile(
-    r"(?:leute|personen?|menschen|teilnehm\w*|besucher\w*|gäste?|mitglied\w*|mitarbeit\w*|beschäftigte\w*|einwohner\w*"
-    r"|bürger\w*|interessierte\w*)",
-    re.IGNORECASE,
-)
-_NOUN_ENDINGS = ("innen", "ern", "en", "er", "n", "e", "s")
-_WORD = re.compile(r"\d[\d.,]*\d|[\wÄÖÜäöüß*:]+|%")
-_COUNT_WORD = re.compile(rf"\d[\d.,]*|{_NUMBER_WORDS}", re.IGNORECASE)
-
-
-def counted_noun(question: str) -> str | None:
-    """The noun a German "Wie viele …?" question counts ("Wie viele Punkte muss …" → "Punkte"), or None.
-
-    English questions are left out: the sources are German, so an English noun would never occur in them."""
-    if detect_language(question) != "de":
-        return None
-    match = _COUNTED_NOUN.search(question)
-    if not match or any(word in STOPWORDS for word in match.group(1).split()):
-        return None  # "Wie viele haben den Infostand besucht?": the words between are no adjectives
-    noun = match.group(3) if match.group(3) and match.group(3).lower() not in STOPWORDS else match.group(2)
-    return None if noun.lower() in STOPWORDS else noun
-
-
-def _noun_stem(word: str) -> str:
-    word = re.split(r"[*:]", word.casefold().split("-")[-1])[0]  # "KI-Projekte" → "projekte", "Expert*innen" → "expert"
-    for ending in _NOUN_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
-
-
-def counts_noun(noun: str, text: str) -> bool:
-    """Whether ``text`` states a count of ``noun``: a number at most three words before a word naming it ("16
-    Empfehlungen" for "Handlungsempfehlungen", "in 27 Punkten" for "Punkte", "22 Teilnehmende" for "Leute"), or at
-    most six words after it ("Bewerber darf nicht niedriger als drei sein"). "zehn Fallstudien aus unterschiedlichen
-    gemeinwohlorientierten Tech-Projekten" counts case studies, not projects."""
-    stem, people = _noun_stem(noun), bool(_PEOPLE.fullmatch(noun))
-    for sentence in split_sentences(text):
-        words = _WORD.findall(_NOT_A_COUNT.sub(" ", _REFERENCE.sub(" ", sentence)))
-        counts = [i for i, word in enumerate(words) if _COUNT_WORD.fullmatch(word)]
-        if not counts:
-            continue
-        for i, word in enumerate(words):
-            other = _noun_stem(word)
-            if (other.endswith(stem) or (len(other) >= 5 and stem.endswith(other)) or (people and _PEOPLE.fullmatch(word))
-                    or (stem == "prozent" and word == "%")):
-                if any(0 < i - c <= 3 or 0 < c - i <= 6 for c in counts):
-                    return True
-    return False
-
-
 def shortened(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, with "…" where it was cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

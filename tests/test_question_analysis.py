@@ -129,30 +129,9 @@ def _programme_app(settings: Settings, text: str = PROGRAMME) -> App:
 def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Settings) -> None:
     app = _programme_app(settings)
     refused = app.answerer.ask("Wie viele Vorhaben fördert das Programm Stadtgrün in Beispielstadt?")
-    assert refused.refused and "keine Anzahl zu „Vorhaben“" in refused.text
-    amount = app.answerer.ask("Wie hoch ist die Förderung im Programm Stadtgrün in Beispielstadt?")
-    assert amount.refused and "keine Zahl und keinen Betrag" in amount.text
+    assert refused.refused and "keine Zahl und keinen Betrag" in refused.text
     answered = app.answerer.ask("Wer wird vom Programm Stadtgrün in Beispielstadt gefördert?")
     assert not answered.refused and "Vereine und Initiativen" in answered.text
-
-
-def test_a_count_must_count_what_the_question_counts() -> None:
-    from assistant.text import counted_noun, counts_noun
-
-    assert counted_noun("Wie viele gemeinwohlorientierte KI-Projekte gibt es?") == "KI-Projekte"
-    assert counted_noun("Auf wie viele Punkte verdichtet das Papier die Herausforderungen?") == "Punkte"
-    assert counted_noun("Wie viele Use Cases erprobt die Initiative?") == "Cases"
-    assert counted_noun("Wie viele haben den Infostand besucht?") is None  # no noun after "wie viele"
-    assert counted_noun("Wie viel Zeit bleibt?") is None and counted_noun("How many projects are there?") is None
-    assert counts_noun("Handlungsempfehlungen", "Auf Basis der Ergebnisse wurden 16 Empfehlungen entwickelt.")
-    assert counts_noun("Punkte", "Die Übersicht fasst diese in 27 Punkten zusammen.")
-    assert counts_noun("Leute", "22 Teilnehmende aus der Stadtverwaltung kamen zusammen.")  # people for people
-    assert counts_noun("Bewerber", "Die Mindestzahl der einzuladenden Bewerber darf nicht niedriger als drei sein.")
-    assert not counts_noun("Punkte", "Ideenskizzen umfassen zwei bis drei Seiten und werden bewertet.")
-    assert not counts_noun("KI-Projekte", "Sie zeigen, wie die rund 12.000 Kommunen KI einsetzen können.")
-    # The number counts the case studies, the projects stand five words further on.
-    assert not counts_noun("KI-Projekte", "Es stellt zehn Fallstudien aus unterschiedlichen gemeinwohlorientierten Tech-Projekten vor.")
-    assert not counts_noun("Projekte", "Nach Artikel 8 werden Projekte gefördert.")  # a reference is no count
 
 
 def test_a_question_for_the_next_round_needs_one_still_to_come(settings: Settings) -> None:

@@ -32,8 +32,8 @@ from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
-    STOPWORDS, asked_detail, asks_yes_or_no, counted_noun, counts_noun, detect_language, digits, number_compounds, number_occurs,
-    numbers, says_not_in_sources, states_detail,
+    STOPWORDS, asked_detail, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
+    states_detail,
 )
 from ..programmes.dates import find_dates, format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
@@ -268,10 +268,10 @@ class Answerer:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
             kind = asked_detail(question)
-            if not chosen or (kind and not self._states_detail(kind, evidence, hits, counted_noun(question))):
+            if not chosen or (kind and not self._states_detail(kind, evidence, hits)):
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
-                answer, evidence = self._refusal(question, hits, language, kind=kind, noun=counted_noun(question)), None
+                answer, evidence = self._refusal(question, hits, language, kind=kind), None
             else:
                 answer = self._dated(self._extractive(question, hits, chosen, language))
                 if self.default_mode == "extractive":
@@ -289,15 +289,13 @@ class Answerer:
         query_vector, parts = self._query(question)
         return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
-    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit], noun: str | None = None) -> bool:
-        """Whether the whole chunks of the best few units state a value of ``kind`` (for a count of ``noun``: a
-        sentence that states a count and names the noun). Not of every unit quoted: a weak sixth match must not
-        make the question answerable. Whole chunks, since refusing an answerable question is the worse mistake,
-        and the value is often stated a sentence away from the best match."""
+    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit]) -> bool:
+        """Whether the whole chunks of the best few units state a value of ``kind`` (for the next round: one still
+        to come, or a date after today). Not of every unit quoted: a weak sixth match must not make the question
+        answerable. Whole chunks, since refusing an answerable question is the worse mistake, and the value is
+        often stated a sentence away from the best match."""
         best = evidence.best(self.params.detail_units, self.params.detail_margin)
         chunks = [hits[i].chunk.text for i in {u.hit for u in best}]
-        if kind == "count" and noun:
-            return any(counts_noun(noun, chunk) for chunk in chunks)
         if kind == "next":
             today = self.today()
             return any(states_detail(kind, chunk) or any(d.value > today for d in find_dates(chunk)) for chunk in chunks)
@@ -489,13 +487,12 @@ class Answerer:
         return self.notes.apply(answer) if self.notes is not None else answer
 
     def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = (),
-                 kind: str | None = None, noun: str | None = None) -> Answer:
+                 kind: str | None = None) -> Answer:
         nearest = distinct_sources(hits)[:3]
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
         elif kind:
-            detail = messages.Message("answer.detail.count_of", noun=noun) if kind == "count" and noun else _MISSING_KIND[kind]
-            lines = [text("answer.refusal_kind", language, detail=detail.render(language))]
+            lines = [text("answer.refusal_kind", language, detail=_MISSING_KIND[kind].render(language))]
         else:
             lines = [text("answer.refusal", language)]
         if nearest:
