@@ -227,6 +227,11 @@ def test_real_minilm_export_matches_pytorch(tmp_path: Path) -> None:
     assert stamp is not None and stamp.precision in PRECISIONS, stamp
     embedder = create_embedder(settings)
     assert isinstance(embedder, OpenVINOEmbedder) and embedder.dimension == 384
+    import openvino as ov
+
+    # One fused attention op per layer (6 for MiniLM), not eager attention's separate products.
+    ops = [op.get_type_name() for op in ov.Core().read_model(str(embedder.ir)).get_ordered_ops()]
+    assert ops.count("ScaledDotProductAttention") == 6 and "Softmax" not in ops
     reference = create_embedder(settings.with_(embed_backend="torch"))
     texts: Sequence[str] = ["The cat sleeps on the sofa.", "Interest rates rose. " * 40, "A kitten naps on the couch."]
     titles = ["Pets", "Finance", "Pets"]

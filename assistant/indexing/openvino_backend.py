@@ -45,8 +45,11 @@ from .embeddings import Embedder, FairLock, QueryBatcher, document_inputs, silen
 PRECISIONS = ("bf16", "f32")
 #: The fixed check sample (see benchmarks/backend_sample.py).
 SAMPLE_PATH = Path(__file__).with_name("backend_sample.json")
-#: Bumped whenever the export or its check changes (2: fp16 weights; 3: eager attention; 4: tokenizers).
-EXPORT_FORMAT = 4
+#: Bumped whenever the export or its check changes (2: fp16 weights; 3: eager attention; 4: tokenizers;
+#: 5: fused attention over a finite mask).
+EXPORT_FORMAT = 5
+#: The attention implementation registered with transformers for the export (see ``_fused_attention``).
+_ATTENTION = "openvino_fused"
 _IR_NAME = "pipeline.xml"
 _TMP_PREFIX = ".export-"
 _STAMP_NAME = "check.json"
@@ -452,12 +455,9 @@ def export_pipeline(model_path: Path, xml: Path) -> None:
         raise ModelError("model.openvino_export_failed", path=model_path, error="tokenizer.json fehlt / missing")
     silence_transformers_progress()
     try:
-        # Eager attention: exported from "sdpa", a padding row beyond the sliding window of every real
-        # token attends to nothing, and OpenVINO turns that row into NaN, which then reaches every row
-        # of the batch (measured: a 30-token text padded to 512 tokens). Eager attention adds a finite
-        # mask instead, and gives the same vectors.
+        _register_fused_attention()
         model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True,
-                                    model_kwargs={"attn_implementation": "eager"}).eval()
+                                    model_kwargs={"attn_implementation": _ATTENTION}).eval()
         example = model.tokenizer(["title: none | text: Förderung", "kurz"], padding=True, return_tensors="pt")
         # The graph accepts as many tokens as the model reads (2,048 for EmbeddingGemma, 256 for MiniLM);
         # inputs are truncated below that.
@@ -477,3 +477,32 @@ def export_pipeline(model_path: Path, xml: Path) -> None:
         ov.save_model(converted, str(xml), compress_to_fp16=True)
     except Exception as exc:  # noqa: BLE001 - tracing can fail in many ways; PyTorch stays usable
         raise ModelError("model.openvino_export_failed", path=model_path, error=f"{type(exc).__name__}: {exc}") from None
+
+
+def _register_fused_attention() -> None:
+    """Register ``_ATTENTION`` with transformers: one fused attention op in the exported graph, over the finite
+    additive mask of eager attention.
+
+    Why not transformers' own implementations: exported from "sdpa" (a boolean mask), a padding row beyond the
+    sliding window of every real token attends to nothing, and OpenVINO turns that row into NaN, which then
+    reaches every row of the batch (measured: a 30-token text padded to 512 tokens). "eager" adds a finite mask,
+    but its key/value head repetition and matrix products export as separate ops, with Broadcast nodes that
+    OpenVINO runs on a reference kernel: 11 % of an embedding pass. The fused op over the finite mask gives the
+    same vectors as eager attention (cosine ≥ 0.9998 in bf16, 1.0 in PyTorch) and embeds chunks 19 % faster
+    (240 corpus chunks, AMD EPYC, bf16: 15.0 → 12.1 s); padded rows stay finite.
+    """
+    import torch
+    from transformers import AttentionInterface, AttentionMaskInterface
+    from transformers.masking_utils import eager_mask
+
+    def fused_attention(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
+                        scaling: float | None = None, softcap: float | None = None, **kwargs: Any) -> tuple[Any, None]:
+        if softcap is not None:
+            raise ValueError("attention logit softcapping is not supported by the fused export")
+        output = torch.nn.functional.scaled_dot_product_attention(
+            query, key, value, attn_mask=attention_mask, dropout_p=dropout, scale=scaling,
+            enable_gqa=key.shape[1] != query.shape[1])  # key/value heads shared by groups of query heads
+        return output.transpose(1, 2).contiguous(), None
+
+    AttentionInterface.register(_ATTENTION, fused_attention)
+    AttentionMaskInterface.register(_ATTENTION, eager_mask)
