@@ -44,6 +44,11 @@ from tests.fakes import HashEmbedder
     ("Wer kann teilnehmen?", None),
     ("Wie hoch ist das Preisgeld des Umweltpreises?", "amount"),
     ("Welche Kosten sind förderfähig?", None),  # kinds of costs, not a sum
+    ("Ab welchem Vorjahresumsatz gilt die Regelung nicht mehr?", "amount"),  # a turnover is a sum of money
+    ("Welche Umsatzsteuer fällt an?", None),
+    ("Bis wann kann ich mich für die nächste Runde des Wettbewerbs bewerben?", "next"),
+    ("When is the next funding round?", "next"),
+    ("Was passiert in der nächsten Phase des Projekts?", None),
     ("An welchem Tag genau fand die Auftaktveranstaltung statt?", "day"),
     ("On which date did the community first meet?", "day"),
     ("Ist eine IP-Adresse ein personenbezogenes Datum?", None),  # mentioned, not asked for

@@ -609,7 +609,8 @@ def instruction_prefix(language: str) -> list[Message]:
 
 #: What a refusal says the closest passages lack, by the kind of value asked for (``text.asked_detail``).
 _MISSING_KIND = {
-    "next": messages.Message("answer.detail.next"), "count": messages.Message("answer.detail.count"), "duration": messages.Message("answer.detail.duration"),
+    "next": messages.Message("answer.detail.next"), "count": messages.Message("answer.detail.count"),
+    "duration": messages.Message("answer.detail.duration"),
     "amount": messages.Message("answer.detail.amount"), "author": messages.Message("answer.detail.author"),
     "person": messages.Message("answer.detail.person"), "phone": messages.Message("answer.detail.phone"),
     "email": messages.Message("answer.detail.email"), "address": messages.Message("answer.detail.address"),

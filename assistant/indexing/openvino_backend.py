@@ -48,7 +48,7 @@ SAMPLE_PATH = Path(__file__).with_name("backend_sample.json")
 #: Bumped whenever the export or its check changes (2: fp16 weights; 3: eager attention; 4: tokenizers;
 #: 5: fused attention over a finite mask).
 EXPORT_FORMAT = 5
-#: The attention implementation registered with transformers for the export (see ``_fused_attention``).
+#: The attention implementation registered with transformers for the export (see ``_register_fused_attention``).
 _ATTENTION = "openvino_fused"
 _IR_NAME = "pipeline.xml"
 _TMP_PREFIX = ".export-"
