@@ -524,26 +524,21 @@ def blind_section(results: Path) -> str:
     after = blind / "heldout-after.md"
     if not after.is_file():
         return _missing("blind")
+    # The held-out runs since written answers were measured on it, in both modes (label, result file).
+    both_modes = [("held-out, + funding vocabulary, two-part questions, 15 candidates", "heldout-expansion.json"),
+                  ("held-out, + 6 excerpts, stricter coverage of written answers", "heldout-six.json"),
+                  ("held-out, + excerpts within 0.25 of the best", "heldout-margin.json"),
+                  ("(dropped) + a count must count the noun asked for, the next round, turnover", "heldout-counted-nouns.json"),
+                  ("held-out, the next round and turnover kept, fused attention in the embedder, new index: now",
+                   "heldout-after.json")]
     held = eval_rows([("held-out, before (extractive)", blind / "heldout-before.json"),
                       ("held-out, after the refusal and evidence-unit changes (extractive)", blind / "heldout-evidence-units.json"),
                       ("held-out, + sentence re-ranking (extractive)", blind / "heldout-rerank.json"),
                       ("held-out, + author refusal, number words, citation fixes (extractive)", blind / "heldout-author.json"),
                       ("held-out, + detail kinds, address blocks, unknown words below 0.50 (extractive)", blind / "heldout-detail-kinds.json"),
                       ("held-out, + still-valid years, length questions — not blind, see below (extractive)", blind / "heldout-nonblind-fixes.json"),
-                      ("held-out, + funding vocabulary, two-part questions, 15 candidates (extractive)", blind / "heldout-expansion.json"),
-                      ("held-out, + 6 excerpts, stricter coverage of written answers (extractive)", blind / "heldout-six.json"),
-                      ("held-out, + excerpts within 0.25 of the best (extractive)", blind / "heldout-margin.json"),
-                      ("(dropped) + a count must count the noun asked for, the next round, turnover (extractive)",
-                       blind / "heldout-counted-nouns.json"),
-                      ("held-out, the next round and turnover kept, fused attention in the embedder, new index: now "
-                       "(extractive)", blind / "heldout-after.json")])
-    held_written = eval_rows([("held-out, funding vocabulary, two-part questions, 15 candidates (llm)", blind / "heldout-expansion.json"),
-                              ("held-out, + 6 excerpts, stricter coverage of written answers (llm)", blind / "heldout-six.json"),
-                              ("held-out, + excerpts within 0.25 of the best (llm)", blind / "heldout-margin.json"),
-                              ("(dropped) + a count must count the noun asked for, the next round, turnover (llm)",
-                               blind / "heldout-counted-nouns.json"),
-                              ("held-out, the next round and turnover kept, fused attention in the embedder, new index: "
-                               "now (llm)", blind / "heldout-after.json")], "llm")
+                      *[(f"{label} (extractive)", blind / name) for label, name in both_modes]])
+    held_written = eval_rows([(f"{label} (llm)", blind / name) for label, name in both_modes], "llm")
     steps_written = eval_rows([("before: 4 excerpts, a written sentence covers an excerpt with half its terms (llm)", blind / "tune" / "13-written.json"),
                                ("+ 6 excerpts, 80 % of the terms and every value, similarity only across languages (llm)",
                                 blind / "tune" / "14-more-evidence.json"),
