@@ -623,6 +623,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.address": {"de": "keine Postanschrift", "en": "no postal address"},
     "answer.detail.day": {"de": "kein Datum mit Tag", "en": "no date to the day"},
     "answer.detail.contact": {"de": "keine Telefonnummer, E-Mail- oder Postadresse", "en": "no phone number, e-mail or postal address"},
+    "answer.detail.average": {"de": "keinen Durchschnittswert", "en": "no average"},
+    "answer.detail.time": {"de": "keine Uhrzeit und keine Wochentage", "en": "no time of day or weekdays"},
+    "answer.detail.ministry": {"de": "kein Ministerium mit Namen", "en": "no ministry by name"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",

@@ -279,6 +279,27 @@ def says_not_in_sources(sentence: str) -> bool:
     return bool(_NO_INFORMATION.search(sentence))
 
 
+_QUESTION_WORDS = (
+    r"wann|wie|was|welche[mnrs]?|wer|wen|wem|wo|wohin|woher|wor\w+|wof\w+|wom\w+|wov\w+|woz\w+|warum|wieso|weshalb|ob"
+    r"|bis\s+wann|seit\s+wann|ab\s+wann|für\s+wie|für\s+wen|an\s+wen|in\s+welche\w*|mit\s+welche\w*|aus\s+welche\w*|auf\s+welche\w*"
+    r"|zu\s+welche\w*|ab\s+welche\w*|bis\s+zu\s+welche\w*"
+    r"|when|how|what|which|who|whom|where|why|whether|until\s+when|since\s+when|for\s+how"
+)
+#: A question word (or a preposition with one): what opens a second question in the same sentence.
+QUESTION_WORD = re.compile(rf"(?:{_QUESTION_WORDS})", re.IGNORECASE)
+#: ", und wann …" / " and how …": a second question in the same sentence.
+_CLAUSE = re.compile(rf",?\s+(?:und|sowie|bzw\.|oder|and|or)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
+
+
+def question_clauses(question: str) -> list[str]:
+    """The questions a sentence asks: "Wie lang darf die Skizze sein, und in welcher Schrift …?" gives two, each
+    ending in "?" when the sentence does; a sentence that asks one thing gives itself."""
+    question = " ".join(question.split())
+    pieces = [p.strip(" ,;") for p in _CLAUSE.split(question)]
+    asks = question.endswith("?")
+    return [p + "?" if asks and not p.endswith("?") else p for p in pieces if p]
+
+
 # -- the kind of value a question asks for (refusal of near-domain questions) -----------------------
 # "Wie viele Projekte …?", "Mit welchem Budget …?", "Wie lange …?": questions whose answer is a value.
 # Duration comes before count: "Wie viele Wochen …?" asks for a duration. Deadlines are not among them:
@@ -290,24 +311,33 @@ def says_not_in_sources(sentence: str) -> bool:
 _ASKING = r"\b(?:welche\w*|wie\s+lautet|lautet|unter\s+welcher|wohin|wo\b|what|which|where)\b[^?]{0,40}?"
 _ROLE = (
     r"(?:vorsitzende\w*|leiter\w*|leitung|präsident\w*|direktor\w*|geschäftsführer\w*|ansprech\w*|kontaktperson\w*"
-    r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*)\b"
+    r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*|generalsekretär\w*)\b"
 )
 _ASKED_DETAIL = (
+    # "Wie hoch ist im Schnitt der Zuschuss …?", "What is the average grant …?": a maximum or a rate answers another
+    # question; only a statement of an average does.
+    ("average", re.compile(r"\b(?:durchschnittlich\w*|im\s+(?:schnitt|mittel)|durchschnitt\w*|average|on\s+average)\b", re.IGNORECASE)),
+    # "… und zu welchen Uhrzeiten ist die Nummer besetzt?": a time of day (or the weekdays) answers it, the number does not.
+    ("time", re.compile(
+        r"\b(?:uhrzeit\w*|sprechzeit\w*|öffnungszeit\w*|servicezeit\w*|geschäftszeit\w*|erreichbarkeit|office\s+hours"
+        r"|opening\s+hours|business\s+hours|what\s+time|um\s+wie\s*viel\s+uhr)\b", re.IGNORECASE)),
+    # "Welches Bundesministerium fördert …?", "Which ministry funds …?": only a ministry by name answers it.
+    ("ministry", re.compile(r"\b(?:welche[msr]?|which)\s+(?:\w+\s+)?(?:\w*ministeri\w*|ministry|ministries)\b", re.IGNORECASE)),
     # "Bis wann kann ich mich für die nächste Runde bewerben?" is answered only by a round or date still to come (a
     # coming date is checked against today's by the answerer): the deadline of the last round answers another one.
     ("next", re.compile(
         r"\b(?:nächste[nmrs]?|kommende[nmrs]?|next|upcoming)\s+(?:\w+\s+)?(?:\w*runde|\w*aufrufs?|ausschreibung|stichtag"
-        r"|\w*frist|\w*wettbewerbs?|bewerbungsphase|calls?|rounds?|deadlines?)\b", re.IGNORECASE)),
+        r"|\w*frist|\w*wettbewerbs?|bewerbungsphase|\w*sitzung|treffen|termin|calls?|rounds?|deadlines?|meetings?)\b", re.IGNORECASE)),
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
     # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist das Preisgeld?") is stated only as an
     # amount with its currency; any other number nearby (a date, "neun Use Cases") would answer another question.
     # "Welche Kosten sind förderfähig?" and "Welche Mittel …?" ask for kinds of costs, not for a sum; a turnover
-    # ("Ab welchem Vorjahresumsatz …?") is always one.
+    # ("Ab welchem Vorjahresumsatz …?"), a contract value or threshold ("ab welchem Auftragswert") is always one.
     ("amount", re.compile(
         r"\b(?:wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|kosten|geld|mittel)\b"
-        r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|umsatz)\b"
+        r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|\w*betrag|umsatz|auftragswert|schwellenwert)\b"
         r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
     # "Wer hat die Kurzstudie verfasst?": only a statement of authorship answers it, not the study's findings.
     ("author", re.compile(
@@ -336,12 +366,12 @@ _ASKED_DETAIL = (
         rf"|\b(?:wer\s+(?:ist|war)|wie\s+hei(?:ß|ss)t)\s+(?:(?:der|die|das|derzeit|aktuell|zuständige\w*)\s+)*{_ROLE}"
         r"|\bwelche\s+personen?\b"
         r"|\bwho\s+(?:moderated|moderates|leads|led|heads|headed|chairs|chaired|presented|spoke|gave|runs)\b"
-        r"|\bwho\s+(?:is|was|are)\s+(?:(?:the|currently|now)\s+)*(?:contact\s+person|head|chair\w*|director|president|moderator"
-        r"|minister|speaker|leader|manager)\b",
+        r"|\bwho\s+(?:is|was|are)\s+(?:(?:the|currently|now|named|responsible)\s+)*(?:contact\s+person|head|chair\w*|director|president"
+        r"|moderator|minister|speaker|leader|manager|secretary)\b",
         re.IGNORECASE)),
     # "An welchem Tag genau …?" asks for a day: "im Dezember 2019" answers another question.
     ("day", re.compile(
-        r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[ns]?\s+(?:genaue[ns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
+        r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[mns]?\s+(?:genaue[mns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
         r"|\bwhat\s+(?:exact\s+)?date\b", re.IGNORECASE)),
     ("count", re.compile(
         r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
@@ -402,6 +432,11 @@ _DAY = re.compile(
 _NEXT = re.compile(r"\b(?:nächste[nmrs]?|kommende[nmrs]?|künftige?\w*|zukünftige?\w*|next|upcoming|future)\b", re.IGNORECASE)
 _STATES_DETAIL = {
     "next": _NEXT,
+    "average": re.compile(r"\b(?:durchschnittlich\w*|im\s+(?:Schnitt|Mittel)|Durchschnitt\w*|average|Mittelwert|Median)\b", re.IGNORECASE),
+    "time": re.compile(
+        r"\b\d{1,2}(?:[.:]\d{2})?\s*Uhr\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*[ap]\.?m\.?|\b(?:montags?|dienstags?|mittwochs?|donnerstags?"
+        r"|freitags?|werktags|Mo(?:ntag)?\.?\s*(?:-|–|bis)\s*Fr(?:eitag)?)\b", re.IGNORECASE),
+    "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
     "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
@@ -427,10 +462,18 @@ _TIME_WORD = re.compile(
 )
 
 
+def asked_details(question: str) -> list[str]:
+    """The kinds of value a question asks for, one per question it asks ("Unter welcher Telefonnummer …, und zu
+    welchen Uhrzeiten …?" asks for a phone number and a time), each once; see :func:`asked_detail`."""
+    kinds = (asked_detail(clause) for clause in question_clauses(question))
+    return list(dict.fromkeys(kind for kind in kinds if kind))
+
+
 def asked_detail(question: str) -> str | None:
-    """The kind of value a question asks for: "next" (a round or date still to come), "amount" (of money), "count"
-    (a number), "duration", "author" (who wrote a text), "person" (who leads, chairs, presented …), "phone", "email",
-    "address" (postal), "contact" (any of the three), "day" (a date to the day), or None."""
+    """The kind of value a question asks for: "next" (a round or date still to come), "average", "time" (of day),
+    "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text), "person" (who leads,
+    chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three), "day" (a date to the
+    day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.app import App, build_app
 from assistant.config import Settings
-from assistant.text import asked_detail, states_detail
+from assistant.text import asked_detail, asked_details, states_detail
 from tests.fakes import HashEmbedder
 
 
@@ -54,9 +54,43 @@ from tests.fakes import HashEmbedder
     ("Ist eine IP-Adresse ein personenbezogenes Datum?", None),  # mentioned, not asked for
     ("Muss die Anschrift des Verantwortlichen genannt werden?", None),
     ("Welche Pflichten gelten für E-Mail-Newsletter?", None),
+    ("Wie hoch ist im Schnitt der Zuschuss pro Projekt?", "average"),  # a maximum answers another question
+    ("What is the average grant per project?", "average"),
+    ("Zu welchen Uhrzeiten ist die Hotline besetzt?", "time"),
+    ("What are the office hours of the helpdesk?", "time"),
+    ("Welches Bundesministerium fördert die Initiative?", "ministry"),
+    ("Which federal ministry funds the initiative?", "ministry"),
+    ("Was fördert das Ministerium?", None),
+    ("Who is currently the Secretary General of the foundation?", "person"),
+    ("Who is the named contact person at the agency?", "person"),
+    ("Bis zu welchem Stichtag muss die Skizze vor der nächsten Kuratoriumssitzung eingehen?", "next"),
+    ("Bis zu welchem Datum mussten die Skizzen eingereicht werden?", "day"),
+    ("Ab welchem Auftragswert gelten die EU-Vergaberegeln?", "amount"),
+    ("Welchen Festbetrag gibt es für eine Tagung?", "amount"),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("Unter welcher Telefonnummer erreiche ich das Team, und zu welchen Uhrzeiten ist die Nummer besetzt?", ["phone", "time"]),
+    ("Wie lange darf die Rahmenvereinbarung laufen, und ab welchem Auftragswert gelten die EU-Regeln?", ["duration", "amount"]),
+    # "Wie lang … sein" in the first of two questions is a length, as in a question of its own.
+    ("Wie lang darf die Projektskizze sein, und in welcher Schrift soll sie gesetzt werden?", []),
+    ("Wie viele Personen kamen, und wie viele davon aus Kommunen?", ["count"]),  # each kind once
+    ("Welche Themen fördert die DBU?", []),
+])
+def test_asked_details_are_the_kinds_of_each_question_a_sentence_asks(question: str, kinds: list[str]) -> None:
+    assert asked_details(question) == kinds
+
+
+def test_the_average_the_time_of_day_and_the_ministry_are_stated_by_name() -> None:
+    assert states_detail("average", "Die Zuschüsse betragen durchschnittlich 120.000 Euro.")
+    assert states_detail("average", "im Schnitt drei Jahre") and not states_detail("average", "bis zu 300.000 Euro")
+    assert states_detail("time", "Mo–Fr 9:00 bis 15:00") and states_detail("time", "von 9 Uhr bis 12 Uhr")
+    assert states_detail("time", "montags bis donnerstags erreichbar") and not states_detail("time", "Tel.: 0151 4076 7839")
+    assert states_detail("ministry", "gefördert vom Bundesministerium für Familie") and states_detail("ministry", "Das BMFSFJ fördert")
+    assert not states_detail("ministry", "Die Initiative wird von Kommunen getragen.")
 
 
 def test_states_detail_ignores_references_and_years_for_counts() -> None:
@@ -137,6 +171,16 @@ def test_a_question_for_a_value_the_sources_do_not_state_is_refused(settings: Se
     assert refused.refused and "keine Zahl und keinen Betrag" in refused.text
     answered = app.answerer.ask("Wer wird vom Programm Stadtgrün in Beispielstadt gefördert?")
     assert not answered.refused and "Vereine und Initiativen" in answered.text
+
+
+def test_a_question_that_asks_two_things_is_refused_when_the_sources_state_only_one(settings: Settings) -> None:
+    app = _programme_app(settings, PROGRAMME + (
+        "\nFragen beantwortet das Programmbüro unter der Telefonnummer 0301 234567. Die Uhrzeiten der Sprechstunde "
+        "gibt das Programmbüro noch bekannt.\n"))
+    refused = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programm Stadtgrün, und zu welchen Uhrzeiten ist sie besetzt?")
+    assert refused.refused and "keine Uhrzeit und keine Wochentage" in refused.text
+    answered = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programm Stadtgrün?")
+    assert not answered.refused and "0301 234567" in answered.text
 
 
 def test_a_question_for_the_next_round_needs_one_still_to_come(settings: Settings) -> None:

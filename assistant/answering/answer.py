@@ -32,7 +32,7 @@ from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
-    STOPWORDS, asked_detail, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
+    STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
     states_detail,
 )
 from ..programmes.dates import find_dates, format_date
@@ -267,11 +267,12 @@ class Answerer:
         else:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
-            kind = asked_detail(question)
-            if not chosen or (kind and not self._states_detail(kind, evidence, hits)):
+            unstated = [kind for kind in asked_details(question) if not self._states_detail(kind, evidence, hits)]
+            if not chosen or unstated:
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
-                answer, evidence = self._refusal(question, hits, language, kind=kind), None
+                # A question that asks two things is refused when either is missing.
+                answer, evidence = self._refusal(question, hits, language, kind=unstated[0] if unstated else None), None
             else:
                 answer = self._dated(self._extractive(question, hits, chosen, language))
                 if self.default_mode == "extractive":
@@ -615,6 +616,8 @@ _MISSING_KIND = {
     "person": messages.Message("answer.detail.person"), "phone": messages.Message("answer.detail.phone"),
     "email": messages.Message("answer.detail.email"), "address": messages.Message("answer.detail.address"),
     "contact": messages.Message("answer.detail.contact"), "day": messages.Message("answer.detail.day"),
+    "average": messages.Message("answer.detail.average"), "time": messages.Message("answer.detail.time"),
+    "ministry": messages.Message("answer.detail.ministry"),
 }
 
 

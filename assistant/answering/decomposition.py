@@ -16,18 +16,10 @@ from __future__ import annotations
 
 import re
 
-from ..text import STOPWORDS
+from ..text import QUESTION_WORD, STOPWORDS, question_clauses
 
-_QUESTION_WORDS = (
-    r"wann|wie|was|welche[mnrs]?|wer|wen|wem|wo|wohin|woher|wor\w+|wof\w+|wom\w+|wov\w+|woz\w+|warum|wieso|weshalb|ob"
-    r"|bis\s+wann|seit\s+wann|ab\s+wann|für\s+wie|für\s+wen|an\s+wen|in\s+welche\w*|mit\s+welche\w*|aus\s+welche\w*|auf\s+welche\w*"
-    r"|when|how|what|which|who|whom|where|why|whether|until\s+when|since\s+when|for\s+how"
-)
-#: ", und wann …" / " and how …": a second question in the same sentence.
-_CLAUSE = re.compile(rf",?\s+(?:und|sowie|bzw\.|oder|and|or)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 #: " und der Richtlinie …": a second noun phrase with its own article.
 _NOUN_PHRASE = re.compile(r"\s+(?:und|sowie|bzw\.|and)\s+(der|die|das|dem|den|des|the)\s+(?=\S)", re.IGNORECASE)
-_QUESTION_WORD = re.compile(rf"(?:{_QUESTION_WORDS})", re.IGNORECASE)
 _ARTICLE = re.compile(r"\b(?:der|die|das|dem|den|des|the)\s", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
@@ -49,15 +41,12 @@ def question_parts(question: str) -> list[str]:
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and not _QUESTION_WORD.fullmatch(w)]
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and not QUESTION_WORD.fullmatch(w)]
 
 
 def _clause_parts(question: str) -> list[str]:
-    pieces = [p.strip(" ,;") for p in _CLAUSE.split(question)]
-    if len(pieces) < 2:
-        return []
-    asks = question.endswith("?")
-    return [p + "?" if asks and not p.endswith("?") else p for p in pieces if p]
+    clauses = question_clauses(question)
+    return clauses if len(clauses) >= 2 else []
 
 
 def _noun_phrase_parts(question: str) -> list[str]:
