@@ -626,6 +626,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.average": {"de": "keinen Durchschnittswert", "en": "no average"},
     "answer.detail.time": {"de": "keine Uhrzeit und keine Wochentage", "en": "no time of day or weekdays"},
     "answer.detail.ministry": {"de": "kein Ministerium mit Namen", "en": "no ministry by name"},
+    "answer.detail.paygrade": {"de": "keine Entgeltgruppe", "en": "no pay grade"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",

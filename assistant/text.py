@@ -321,6 +321,9 @@ _ASKED_DETAIL = (
     ("time", re.compile(
         r"\b(?:uhrzeit\w*|sprechzeit\w*|öffnungszeit\w*|servicezeit\w*|geschäftszeit\w*|erreichbarkeit|office\s+hours"
         r"|opening\s+hours|business\s+hours|what\s+time|um\s+wie\s*viel\s+uhr)\b", re.IGNORECASE)),
+    # "Bis zu welcher Entgeltgruppe des TVöD …?": only a pay grade answers it; "angelehnt an den TVöD" does not.
+    ("paygrade", re.compile(
+        r"\b(?:entgeltgruppe\w*|vergütungsgruppe\w*|gehaltsstufe\w*|tarifgruppe\w*|pay\s+(?:grades?|groups?|scales?))\b", re.IGNORECASE)),
     # "Welches Bundesministerium fördert …?", "Which ministry funds …?": only a ministry by name answers it.
     ("ministry", re.compile(r"\b(?:welche[msr]?|which)\s+(?:\w+\s+)?(?:\w*ministeri\w*|ministry|ministries)\b", re.IGNORECASE)),
     # "Bis wann kann ich mich für die nächste Runde bewerben?" is answered only by a round or date still to come (a
@@ -436,6 +439,7 @@ _STATES_DETAIL = {
     "time": re.compile(
         r"\b\d{1,2}(?:[.:]\d{2})?\s*Uhr\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*[ap]\.?m\.?|\b(?:montags?|dienstags?|mittwochs?|donnerstags?"
         r"|freitags?|werktags|Mo(?:ntag)?\.?\s*(?:-|–|bis)\s*Fr(?:eitag)?)\b", re.IGNORECASE),
+    "paygrade": re.compile(r"\b(?:Entgeltgruppe|Vergütungsgruppe|Tarifgruppe|EG|E|A)\s?\d{1,2}\b|\bpay\s+grade\s+\w*\d", re.IGNORECASE),
     "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
     "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
@@ -471,7 +475,7 @@ def asked_details(question: str) -> list[str]:
 
 def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "next" (a round or date still to come), "average", "time" (of day),
-    "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text), "person" (who leads,
+    "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text), "person" (who leads,
     chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three), "day" (a date to the
     day), or None."""
     for kind, pattern in _ASKED_DETAIL:

@@ -67,6 +67,7 @@ from tests.fakes import HashEmbedder
     ("Bis zu welchem Datum mussten die Skizzen eingereicht werden?", "day"),
     ("Ab welchem Auftragswert gelten die EU-Vergaberegeln?", "amount"),
     ("Welchen Festbetrag gibt es für eine Tagung?", "amount"),
+    ("Bis zu welcher Entgeltgruppe des TVöD werden Personalausgaben anerkannt?", "paygrade"),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -91,6 +92,8 @@ def test_the_average_the_time_of_day_and_the_ministry_are_stated_by_name() -> No
     assert states_detail("time", "montags bis donnerstags erreichbar") and not states_detail("time", "Tel.: 0151 4076 7839")
     assert states_detail("ministry", "gefördert vom Bundesministerium für Familie") and states_detail("ministry", "Das BMFSFJ fördert")
     assert not states_detail("ministry", "Die Initiative wird von Kommunen getragen.")
+    assert states_detail("paygrade", "höchstens bis Entgeltgruppe 13 TVöD") and states_detail("paygrade", "vergleichbar E 13")
+    assert not states_detail("paygrade", "Personalausgaben werden bis zur Höhe des TVöD (Bund) anerkannt.")
 
 
 def test_states_detail_ignores_references_and_years_for_counts() -> None:
@@ -235,3 +238,15 @@ def test_only_the_best_units_decide_whether_the_detail_asked_for_is_stated(setti
     assert weighed_by_best.answerer.ask(question).refused
     within_margin = _programme_app(quoting_all.with_(index_dir=settings.index_dir.with_name("third"), detail_units=6, detail_margin=0.0), text)
     assert within_margin.answerer.ask(question).refused  # six units may decide, but only those as good as the best
+
+
+def test_a_value_counts_only_where_the_programme_the_question_names_is(settings: Settings) -> None:
+    (settings.corpus_dir / "xyz.md").write_text(
+        "# Förderprogramm XYZ\n\nDas Förderprogramm XYZ fördert Begrünung in Beispielstadt. Das Programmbüro berät "
+        "Antragstellende zur Begrünung.\n", encoding="utf-8")
+    app = _programme_app(settings, "# Förderprogramm ABC\n\nDas Förderprogramm ABC fördert Begrünung in Beispielstadt. "
+                                   "Das Programmbüro erreichen Sie unter der Telefonnummer 0301 234567.\n")
+    refused = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms XYZ?")
+    assert refused.refused and "keine Telefonnummer" in refused.text  # ABC's number answers no question on XYZ
+    answered = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms ABC?")
+    assert not answered.refused and "0301 234567" in answered.text

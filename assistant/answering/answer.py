@@ -267,7 +267,8 @@ class Answerer:
         else:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
-            unstated = [kind for kind in asked_details(question) if not self._states_detail(kind, evidence, hits)]
+            named = [n for n in acronyms(question) if self.retriever.knows(n)]
+            unstated = [kind for kind in asked_details(question) if not self._states_detail(kind, evidence, hits, named)]
             if not chosen or unstated:
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
@@ -290,13 +291,22 @@ class Answerer:
         query_vector, parts = self._query(question)
         return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
-    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit]) -> bool:
+    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit], named: Sequence[str] = ()) -> bool:
         """Whether the whole chunks of the best few units state a value of ``kind`` (for the next round: one still
         to come, or a date after today). Not of every unit quoted: a weak sixth match must not make the question
         answerable. Whole chunks, since refusing an answerable question is the worse mistake, and the value is
-        often stated a sentence away from the best match."""
+        often stated a sentence away from the best match.
+
+        With ``named`` (the programmes or bodies the question names by acronym), only chunks that name one of them
+        (in their text, title or section) count: "Which ministry funds URBAN.KI?" is not answered by the ministry
+        of another programme whose chunk came among the best.
+        """
         best = evidence.best(self.params.detail_units, self.params.detail_margin)
-        chunks = [hits[i].chunk.text for i in {u.hit for u in best}]
+        chosen = [hits[i].chunk for i in {u.hit for u in best}]
+        if named:
+            folded = [n.casefold() for n in named]
+            chosen = [c for c in chosen if any(n in f"{c.title}\n{c.section}\n{c.text}".casefold() for n in folded)]
+        chunks = [c.text for c in chosen]
         if kind == "next":
             today = self.today()
             return any(states_detail(kind, chunk) or any(d.value > today for d in find_dates(chunk)) for chunk in chunks)
@@ -617,7 +627,7 @@ _MISSING_KIND = {
     "email": messages.Message("answer.detail.email"), "address": messages.Message("answer.detail.address"),
     "contact": messages.Message("answer.detail.contact"), "day": messages.Message("answer.detail.day"),
     "average": messages.Message("answer.detail.average"), "time": messages.Message("answer.detail.time"),
-    "ministry": messages.Message("answer.detail.ministry"),
+    "ministry": messages.Message("answer.detail.ministry"), "paygrade": messages.Message("answer.detail.paygrade"),
 }
 
 
@@ -656,6 +666,11 @@ def salient_names(question: str) -> list[str]:
             if len(part) >= 3 and part.lower() not in STOPWORDS and (acronym or (position > 0 and part[0].isupper())):
                 names.append(part)
     return names
+
+
+def acronyms(question: str) -> list[str]:
+    """The names of a question written with two capitals or more: "DBU", "CERV", "KoKI", "URBAN" (of URBAN.KI)."""
+    return [name for name in salient_names(question) if sum(c.isupper() for c in name) >= 2]
 
 
 def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:
