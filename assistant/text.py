@@ -475,9 +475,9 @@ def asked_details(question: str) -> list[str]:
 
 def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "next" (a round or date still to come), "average", "time" (of day),
-    "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text), "person" (who leads,
-    chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three), "day" (a date to the
-    day), or None."""
+    "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text),
+    "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three),
+    "day" (a date to the day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):

@@ -267,8 +267,9 @@ class Answerer:
         else:
             evidence = Evidence(hits, query_vector, unit_vectors, self.params.chunk_weight, list(parts.values()))
             chosen = evidence.best(self.params.max_sentences, self.params.sentence_margin)
-            named = [n for n in acronyms(question) if self.retriever.knows(n)]
-            unstated = [kind for kind in asked_details(question) if not self._states_detail(kind, evidence, hits, named)]
+            kinds = asked_details(question)
+            detail_chunks = self._detail_chunks(question, evidence, hits) if kinds else []
+            unstated = [kind for kind in kinds if not self._states_detail(kind, detail_chunks)]
             if not chosen or unstated:
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
@@ -291,22 +292,26 @@ class Answerer:
         query_vector, parts = self._query(question)
         return self._ranked(question, n, query_vector, self._unit_vectors(len(query_vector)), parts)
 
-    def _states_detail(self, kind: str, evidence: Evidence, hits: Sequence[Hit], named: Sequence[str] = ()) -> bool:
-        """Whether the whole chunks of the best few units state a value of ``kind`` (for the next round: one still
-        to come, or a date after today). Not of every unit quoted: a weak sixth match must not make the question
-        answerable. Whole chunks, since refusing an answerable question is the worse mistake, and the value is
-        often stated a sentence away from the best match.
+    def _detail_chunks(self, question: str, evidence: Evidence, hits: Sequence[Hit]) -> list[str]:
+        """The texts that decide whether a detail the question asks for is stated: the whole chunks of the best few
+        units. Not of every unit quoted: a weak sixth match must not make the question answerable. Whole chunks,
+        since refusing an answerable question is the worse mistake, and the value is often stated a sentence away
+        from the best match.
 
-        With ``named`` (the programmes or bodies the question names by acronym), only chunks that name one of them
-        (in their text, title or section) count: "Which ministry funds URBAN.KI?" is not answered by the ministry
-        of another programme whose chunk came among the best.
+        When the question names programmes or bodies by acronym that the corpus knows, only chunks that name one of
+        them (in their text, title or section) count: "Which ministry funds URBAN.KI?" is not answered by the
+        ministry of another programme whose chunk came among the best.
         """
         best = evidence.best(self.params.detail_units, self.params.detail_margin)
-        chosen = [hits[i].chunk for i in {u.hit for u in best}]
+        chunks = [hits[i].chunk for i in {u.hit for u in best}]
+        named = [n.casefold() for n in acronyms(question) if self.retriever.knows(n)]
         if named:
-            folded = [n.casefold() for n in named]
-            chosen = [c for c in chosen if any(n in f"{c.title}\n{c.section}\n{c.text}".casefold() for n in folded)]
-        chunks = [c.text for c in chosen]
+            chunks = [c for c in chunks if _names_one_of(c, named)]
+        return [c.text for c in chunks]
+
+    def _states_detail(self, kind: str, chunks: Sequence[str]) -> bool:
+        """Whether one of ``chunks`` states a value of ``kind``; for the next round, one still to come or a date
+        after today."""
         if kind == "next":
             today = self.today()
             return any(states_detail(kind, chunk) or any(d.value > today for d in find_dates(chunk)) for chunk in chunks)
@@ -671,6 +676,12 @@ def salient_names(question: str) -> list[str]:
 def acronyms(question: str) -> list[str]:
     """The names of a question written with two capitals or more: "DBU", "CERV", "KoKI", "URBAN" (of URBAN.KI)."""
     return [name for name in salient_names(question) if sum(c.isupper() for c in name) >= 2]
+
+
+def _names_one_of(chunk: "Chunk", folded_names: Sequence[str]) -> bool:
+    """Whether the chunk's title, section or text contains one of ``folded_names`` (case-folded)."""
+    folded = f"{chunk.title}\n{chunk.section}\n{chunk.text}".casefold()
+    return any(name in folded for name in folded_names)
 
 
 def _citation(n: int, hit: Hit, quotes: Sequence[str]) -> Citation:
