@@ -627,6 +627,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.time": {"de": "keine Uhrzeit und keine Wochentage", "en": "no time of day or weekdays"},
     "answer.detail.ministry": {"de": "kein Ministerium mit Namen", "en": "no ministry by name"},
     "answer.detail.paygrade": {"de": "keine Entgeltgruppe", "en": "no pay grade"},
+    "answer.detail.country": {"de": "kein Land und keinen Staat mit Namen", "en": "no country by name"},
+    "answer.detail.city": {"de": "keine Stadt mit Namen", "en": "no city by name"},
+    "answer.detail.month": {"de": "keinen Monat und kein Datum", "en": "no month or date"},
+    "answer.detail.findings": {"de": "keine Ergebnisse einer Evaluierung", "en": "no findings of an evaluation"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",

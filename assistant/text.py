@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from . import places
+
 # -- language identification -----------------------------------------------------------------------
 # Questions are short, so we count function words, which are frequent and distinctive in both
 # languages; a lower-case word with an umlaut or ß ("gefördert", "müssen") counts for German as well.
@@ -372,6 +374,23 @@ _ASKED_DETAIL = (
         r"|\bwho\s+(?:is|was|are)\s+(?:(?:the|currently|now|named|responsible)\s+)*(?:contact\s+person|head|chair\w*|director|president"
         r"|moderator|minister|speaker|leader|manager|secretary)\b",
         re.IGNORECASE)),
+    # "In welchem Land wurde der Chatbot eingesetzt?", "In welchen Städten …?", "In welchen Monaten …?": only a country
+    # (or a group of states), a city or a month answers it; a case study that never says where or when answers another
+    # question. "Welche Städte und Gemeinden können Anträge stellen?" asks who is eligible, not where.
+    ("country", re.compile(
+        r"\b(?:welche[mnrs]?|which|what)\s+(?:\w+\s+)?(?:land|länder|ländern|staat|staaten|country|countries|states)\b", re.IGNORECASE)),
+    ("city", re.compile(
+        r"\b(?:welche[mnrs]?|which|what)\s+(?:\w+\s+)?(?:stadt|städte|städten|city|cities|towns?)\b"
+        r"(?!\s+(?:und|oder|and|or)\s+(?:gemeinden|kommunen|landkreise|kreise|municipalities|districts)\b)", re.IGNORECASE)),
+    ("month", re.compile(r"\b(?:welche[mn]?|which|what)\s+(?:\w+\s+)?(?:monat|monaten|monate|months?)\b", re.IGNORECASE)),
+    # "What were the findings of the interim evaluation?", "Was hat die Evaluierung ergeben?": laws and guidelines
+    # announce evaluations and reports; only a text that reports what one found answers it.
+    ("findings", re.compile(
+        r"\b(?:findings|results|conclusions?|outcomes?)\s+of\s+(?:the\s+)?(?:[\w']+\s+){0,3}(?:evaluation|review|assessment)\b"
+        r"|\bwhat\s+did\s+(?:the\s+)?(?:[\w']+\s+){0,5}(?:evaluation|review|report|assessment)\b[^?]{0,60}?\b(?:conclude|find|show|reveal)\b"
+        r"|\b(?:Ergebnis(?:se)?|Befund\w*|Fazit|Schlussfolgerung\w*)\s+(?:der|des)\s+(?:\w+\s+){0,2}\w*(?:evaluation|evaluierung|bewertung)\w*"
+        r"|\b(?:was|welche\w*)\b[^?]{0,60}?\w*(?:evaluation|evaluierung)\w*\b[^?]{0,60}?\b(?:ergeben|gezeigt|festgestellt)\b",
+        re.IGNORECASE)),
     # "An welchem Tag genau …?" asks for a day: "im Dezember 2019" answers another question.
     ("day", re.compile(
         r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[mns]?\s+(?:genaue[mns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
@@ -432,6 +451,17 @@ _DAY = re.compile(
     rf"|\b(?:{_ENGLISH_MONTHS})\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
 )
 # A round or date still to come: "die nächste Förderrunde", "künftig", "the next call".
+# A month, a season or a quarter ("im Frühjahr 2025" is as close as many documents get), or a numeric date.
+_MONTH = re.compile(
+    rf"\b(?:{_GERMAN_MONTHS}|{_ENGLISH_MONTHS}|Frühjahr|Frühling|Sommer|Herbst|Winter|Quartal|spring|summer|autumn|winter"
+    r"|quarter)\b|\b\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b|\b\d{1,2}/\d{4}\b|\b\d{4}-\d{2}\b"
+)
+# What an evaluation or a study found: "Die Evaluierung ergab …", "kam zu dem Ergebnis", "the review found that".
+_FINDING = re.compile(
+    r"\b(?:ergab|ergaben|ergeben\s+hat|hat\s+ergeben|haben\s+ergeben|zeigte|zeigten|gezeigt|zeigt|zeigen|kam\s+zu\s+dem|kommt\s+zu\s+dem"
+    r"|stellte\s+fest|festgestellt|found|showed|shows|concluded|concludes|revealed)\b",
+    re.IGNORECASE,
+)
 _NEXT = re.compile(r"\b(?:nächste[nmrs]?|kommende[nmrs]?|künftige?\w*|zukünftige?\w*|next|upcoming|future)\b", re.IGNORECASE)
 _STATES_DETAIL = {
     "next": _NEXT,
@@ -441,6 +471,7 @@ _STATES_DETAIL = {
         r"|freitags?|werktags|Mo(?:ntag)?\.?\s*(?:-|–|bis)\s*Fr(?:eitag)?)\b", re.IGNORECASE),
     "paygrade": re.compile(r"\b(?:Entgeltgruppe|Vergütungsgruppe|Tarifgruppe|EG|E|A)\s?\d{1,2}\b|\bpay\s+grade\s+\w*\d", re.IGNORECASE),
     "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
+    "country": places.COUNTRY, "city": places.CITY, "month": _MONTH, "findings": _FINDING,
     "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
@@ -477,7 +508,7 @@ def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "next" (a round or date still to come), "average", "time" (of day),
     "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text),
     "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three),
-    "day" (a date to the day), or None."""
+    "country", "city", "month", "findings" (of an evaluation), "day" (a date to the day), or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):

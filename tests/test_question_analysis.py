@@ -68,6 +68,21 @@ from tests.fakes import HashEmbedder
     ("Ab welchem Auftragswert gelten die EU-Vergaberegeln?", "amount"),
     ("Welchen Festbetrag gibt es für eine Tagung?", "amount"),
     ("Bis zu welcher Entgeltgruppe des TVöD werden Personalausgaben anerkannt?", "paygrade"),
+    ("In welchem Land wurde der Chatbot eingesetzt?", "country"),
+    ("Which countries can take part in the programme?", "country"),
+    ("Aus welchen Ländern kommen die Teilnehmenden?", "country"),
+    ("Welche Staatsangehörigkeit müssen Antragstellende haben?", None),
+    ("In welchen Städten werden die Cluster umgesetzt?", "city"),
+    ("In which city does the agency sit?", "city"),
+    ("Welche Städte und Gemeinden können Anträge stellen?", None),  # who is eligible, not where
+    ("In welchen Monaten wurden die Interviews geführt?", "month"),
+    ("In which month did the community first meet?", "month"),
+    ("Wie viele Monate dauert die Förderung?", "duration"),
+    ("What were the findings of the interim evaluation of the programme?", "findings"),
+    ("What did the Commission's first evaluation report conclude?", "findings"),
+    ("Was hat die Evaluierung des Programms ergeben?", "findings"),
+    ("Welche Ergebnisse der Zwischenevaluierung liegen vor?", "findings"),
+    ("Zu welchen Ergebnissen kommt die Studie?", None),  # a study states its results; an announced evaluation does not
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -94,6 +109,22 @@ def test_the_average_the_time_of_day_and_the_ministry_are_stated_by_name() -> No
     assert not states_detail("ministry", "Die Initiative wird von Kommunen getragen.")
     assert states_detail("paygrade", "höchstens bis Entgeltgruppe 13 TVöD") and states_detail("paygrade", "vergleichbar E 13")
     assert not states_detail("paygrade", "Personalausgaben werden bis zur Höhe des TVöD (Bund) anerkannt.")
+
+
+def test_a_country_a_city_and_a_month_are_stated_by_name() -> None:
+    assert states_detail("country", "Der Chatbot wurde in Ruanda eingesetzt.") and states_detail("country", "in ganz Nordrhein-Westfalen")
+    assert states_detail("country", "Mitglieder der EFTA, die dem EWR angehören") and states_detail("country", "aus allen EU-Mitgliedstaaten")
+    assert not states_detail("country", "Kooperation zwischen lokalen, internationalen sowie Regierungsorganisationen")
+    assert states_detail("city", "zwei Veranstaltungen in Berlin") and states_detail("city", "im Stadtteil Leipzig-Grünau")
+    assert not states_detail("city", "Essener Bürgerinnen") and not states_detail("city", "innerhalb einer Stadt bzw. Stadtregion")
+    assert states_detail("month", "im Dezember 2019") and states_detail("month", "am 26.03.2025") and states_detail("month", "im Frühjahr")
+    assert not states_detail("month", "im Jahr 2019")
+
+
+def test_findings_are_what_an_evaluation_found() -> None:
+    assert states_detail("findings", "Die Zwischenevaluierung ergab, dass die Mittel wirksam eingesetzt wurden.")
+    assert states_detail("findings", "The review found that the programme reached its targets.")
+    assert not states_detail("findings", "Die Kommission nimmt eine Zwischenevaluierung des Programms vor, sobald ausreichend Informationen vorliegen.")
 
 
 def test_states_detail_ignores_references_and_years_for_counts() -> None:
@@ -202,6 +233,17 @@ def test_a_question_for_a_contact_needs_one_of_that_kind(settings: Settings) -> 
     assert phone.refused and "keine Telefonnummer" in phone.text
     email = app.answerer.ask("Wie lautet die E-Mail-Adresse für Fragen zum Programm Stadtgrün in Beispielstadt?")
     assert not email.refused and "stadtgruen@beispielstadt.example" in email.text
+
+
+def test_a_question_where_something_happened_needs_a_place_by_name(settings: Settings) -> None:
+    app = _programme_app(settings, PROGRAMME + "\nDas Vorbild des Programms Stadtgrün, ein Hofbegrünungsprojekt, wurde "
+                         "2019 in einer Großstadt erprobt und im Herbst 2021 in Wien ausgezeichnet. Das Land trägt die Hälfte der Kosten "
+                         "des Programms Stadtgrün.\n")
+    country = app.answerer.ask("In welchem Land liegt Beispielstadt, die Stadt des Programms Stadtgrün?")
+    assert country.refused and "kein Land und keinen Staat mit Namen" in country.text
+    city = app.answerer.ask("In welcher Stadt wurde das Vorbild des Programms Stadtgrün ausgezeichnet?")
+    assert not city.refused and "Wien" in city.text
+    assert not app.answerer.ask("In welchem Monat wurde das Vorbild des Programms Stadtgrün ausgezeichnet?").refused
 
 
 def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:

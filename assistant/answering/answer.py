@@ -633,6 +633,8 @@ _MISSING_KIND = {
     "contact": messages.Message("answer.detail.contact"), "day": messages.Message("answer.detail.day"),
     "average": messages.Message("answer.detail.average"), "time": messages.Message("answer.detail.time"),
     "ministry": messages.Message("answer.detail.ministry"), "paygrade": messages.Message("answer.detail.paygrade"),
+    "country": messages.Message("answer.detail.country"), "city": messages.Message("answer.detail.city"),
+    "month": messages.Message("answer.detail.month"), "findings": messages.Message("answer.detail.findings"),
 }
 
 
