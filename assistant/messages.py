@@ -631,6 +631,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.city": {"de": "keine Stadt mit Namen", "en": "no city by name"},
     "answer.detail.month": {"de": "keinen Monat und kein Datum", "en": "no month or date"},
     "answer.detail.findings": {"de": "keine Ergebnisse einer Evaluierung", "en": "no findings of an evaluation"},
+    "answer.detail.to_date": {"de": "keine bisherige Gesamtzahl", "en": "no total to date"},
     "answer.nearest": {
         "de": "Am nächsten kommen diese Quellen (ohne Gewähr, dass sie die Frage beantworten):",
         "en": "The closest sources (they may not answer the question):",

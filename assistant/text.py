@@ -315,6 +315,8 @@ _ROLE = (
     r"(?:vorsitzende\w*|leiter\w*|leitung|präsident\w*|direktor\w*|geschäftsführer\w*|ansprech\w*|kontaktperson\w*"
     r"|moderator\w*|minister\w*|sprecher\w*|koordinator\w*|generalsekretär\w*)\b"
 )
+_TO_DATE_ASKED = r"bisher|bislang|so\s+far|to\s+date|until\s+now|up\s+to\s+now"
+_HOW_MANY = r"wie\s*viele?|wie\s+hoch|how\s+(?:many|much)"
 _ASKED_DETAIL = (
     # "Wie hoch ist im Schnitt der Zuschuss …?", "What is the average grant …?": a maximum or a rate answers another
     # question; only a statement of an average does.
@@ -333,6 +335,11 @@ _ASKED_DETAIL = (
     ("next", re.compile(
         r"\b(?:nächste[nmrs]?|kommende[nmrs]?|next|upcoming)\s+(?:\w+\s+)?(?:\w*runde|\w*aufrufs?|ausschreibung|stichtag"
         r"|\w*frist|\w*wettbewerbs?|bewerbungsphase|\w*sitzung|treffen|termin|calls?|rounds?|deadlines?|meetings?)\b", re.IGNORECASE)),
+    # "Wie viele Projekte wurden bisher gefördert?", "How many ideas have been posted so far?": a running total to date,
+    # which guidelines and laws do not keep; only a number stated as one ("bisher wurden 40 Projekte gefördert") answers
+    # it, not the programme's limits or any other number nearby.
+    ("to_date", re.compile(
+        rf"\b(?:{_TO_DATE_ASKED})\b.*\b(?:{_HOW_MANY})\b|\b(?:{_HOW_MANY})\b.*\b(?:{_TO_DATE_ASKED})\b", re.IGNORECASE)),
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
@@ -508,7 +515,8 @@ def asked_detail(question: str) -> str | None:
     """The kind of value a question asks for: "next" (a round or date still to come), "average", "time" (of day),
     "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text),
     "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three),
-    "country", "city", "month", "findings" (of an evaluation), "day" (a date to the day), or None."""
+    "country", "city", "month", "findings" (of an evaluation), "to_date" (a running total), "day" (a date to the day),
+    or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):
             if kind == "duration" and _LENGTH_QUESTION.search(question) and not _TIME_WORD.search(question):
@@ -517,10 +525,21 @@ def asked_detail(question: str) -> str | None:
     return None
 
 
+# A number stated as a running total: in one sentence with a word that reaches up to now ("die aktuell neun Use Cases").
+_TO_DATE = re.compile(
+    r"\b(?:bisher\w*|bislang|seither|bis\s+heute|mittlerweile|inzwischen|bereits|schon|insgesamt|aktuell|derzeit|zurzeit"
+    r"|so\s+far|to\s+date|already|until\s+now|in\s+total|currently|now)\b",
+    re.IGNORECASE,
+)
+
+
 def states_detail(kind: str, text: str) -> bool:
     """Whether ``text`` states a value of ``kind`` (see :func:`asked_detail`); references such as
-    "Artikel 8" or "(4)" are not values, and a year is no count."""
+    "Artikel 8" or "(4)" are not values, a year is no count, and a running total needs a number and a word such as
+    "bisher" in one sentence."""
     text = _REFERENCE.sub(" ", text)
+    if kind == "to_date":
+        return any(_TO_DATE.search(s) and states_detail("count", s) for s in split_sentences(text))
     if kind == "count":
         text = _NOT_A_COUNT.sub(" ", text)
     return bool(_STATES_DETAIL[kind].search(text))

@@ -83,6 +83,9 @@ from tests.fakes import HashEmbedder
     ("Was hat die Evaluierung des Programms ergeben?", "findings"),
     ("Welche Ergebnisse der Zwischenevaluierung liegen vor?", "findings"),
     ("Zu welchen Ergebnissen kommt die Studie?", None),  # a study states its results; an announced evaluation does not
+    ("Wie viele Projekte wurden bisher aus dem Programm gefördert?", "to_date"),
+    ("How many ideas have users posted so far?", "to_date"),
+    ("Wie viele Projekte werden gefördert?", "count"),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -119,6 +122,13 @@ def test_a_country_a_city_and_a_month_are_stated_by_name() -> None:
     assert not states_detail("city", "Essener Bürgerinnen") and not states_detail("city", "innerhalb einer Stadt bzw. Stadtregion")
     assert states_detail("month", "im Dezember 2019") and states_detail("month", "am 26.03.2025") and states_detail("month", "im Frühjahr")
     assert not states_detail("month", "im Jahr 2019")
+
+
+def test_a_total_to_date_is_a_number_in_a_sentence_that_reaches_up_to_now() -> None:
+    assert states_detail("to_date", "Bisher wurden 40 Projekte gefördert.")
+    assert states_detail("to_date", "die Initiative, die aktuell neun Use Cases von Kommunen erprobt")
+    assert not states_detail("to_date", "Gefördert werden bis zu 40 Projekte. Bisher liegen keine Berichte vor.")
+    assert not states_detail("to_date", "Das Programm läuft bisher seit 2021.")  # a year is no count
 
 
 def test_findings_are_what_an_evaluation_found() -> None:
@@ -244,6 +254,15 @@ def test_a_question_where_something_happened_needs_a_place_by_name(settings: Set
     city = app.answerer.ask("In welcher Stadt wurde das Vorbild des Programms Stadtgrün ausgezeichnet?")
     assert not city.refused and "Wien" in city.text
     assert not app.answerer.ask("In welchem Monat wurde das Vorbild des Programms Stadtgrün ausgezeichnet?").refused
+
+
+def test_a_question_for_a_total_to_date_needs_one(settings: Settings) -> None:
+    question = "Wie viele Vorhaben hat das Programm Stadtgrün in Beispielstadt bisher gefördert?"
+    limits = _programme_app(settings, PROGRAMME + "\nDas Programm Stadtgrün fördert bis zu 12 Vorhaben im Jahr.\n")
+    refused = limits.answerer.ask(question)
+    assert refused.refused and "keine bisherige Gesamtzahl" in refused.text
+    total = _programme_app(settings, PROGRAMME + "\nBisher hat das Programm Stadtgrün 30 Vorhaben gefördert.\n")
+    assert not total.answerer.ask(question).refused
 
 
 def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:
