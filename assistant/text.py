@@ -457,7 +457,6 @@ _DAY = re.compile(
     rf"\b\d{{1,2}}\.\s*(?:\d{{1,2}}\.|(?:{_GERMAN_MONTHS})\b)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_ENGLISH_MONTHS})\b"
     rf"|\b(?:{_ENGLISH_MONTHS})\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
 )
-# A round or date still to come: "die nächste Förderrunde", "künftig", "the next call".
 # A month, a season or a quarter ("im Frühjahr 2025" is as close as many documents get), or a numeric date.
 _MONTH = re.compile(
     rf"\b(?:{_GERMAN_MONTHS}|{_ENGLISH_MONTHS}|Frühjahr|Frühling|Sommer|Herbst|Winter|Quartal|spring|summer|autumn|winter"
@@ -469,6 +468,7 @@ _FINDING = re.compile(
     r"|stellte\s+fest|festgestellt|found|showed|shows|concluded|concludes|revealed)\b",
     re.IGNORECASE,
 )
+# A round or date still to come: "die nächste Förderrunde", "künftig", "the next call".
 _NEXT = re.compile(r"\b(?:nächste[nmrs]?|kommende[nmrs]?|künftige?\w*|zukünftige?\w*|next|upcoming|future)\b", re.IGNORECASE)
 _STATES_DETAIL = {
     "next": _NEXT,
