@@ -80,18 +80,18 @@ def _names(block: str) -> list[str]:
     return [name.strip() for name in block.replace("\n", "").split("|") if name.strip()]
 
 
-def _pattern(names: list[str]) -> re.Pattern[str]:
+def _whole_names(names: list[str]) -> str:
     # Longest first, so that "Guinea-Bissau" wins over "Guinea"; a name is a whole word, also before a hyphen
     # ("Berlin-Mitte", "Leipzig-Grünau") but not inside a longer word ("Essener" is no match for "Essen").
     alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![^\W_])")
+    return rf"(?<![\w-])(?:{alternatives})(?![^\W_])"
 
 
 #: A country or a German Land by name, or a group of states that answers "In welchen Ländern …?" ("den
 #: Mitgliedstaaten der EU", "assoziierte Drittländer", "EFTA/EWR").
 COUNTRY = re.compile(
-    _pattern(_names(_COUNTRIES) + _names(_LAENDER)).pattern
+    _whole_names(_names(_COUNTRIES) + _names(_LAENDER))
     + r"|\b(?:EU-)?Mitgliedstaat\w*|\bDrittl[aä]nd\w*|\b(?:EFTA|EWR|EEA)\b|\bmember\s+states?\b|\bthird\s+countr(?:y|ies)\b"
 )
 #: A city by name.
-CITY = _pattern(_names(_CITIES))
+CITY = re.compile(_whole_names(_names(_CITIES)))

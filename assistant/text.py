@@ -468,6 +468,12 @@ _FINDING = re.compile(
     r"|stellte\s+fest|festgestellt|found|showed|shows|concluded|concludes|revealed)\b",
     re.IGNORECASE,
 )
+# A number stated as a running total: in one sentence with a word that reaches up to now ("die aktuell neun Use Cases").
+_TO_DATE = re.compile(
+    r"\b(?:bisher\w*|bislang|seither|bis\s+heute|mittlerweile|inzwischen|bereits|schon|insgesamt|aktuell|derzeit|zurzeit"
+    r"|so\s+far|to\s+date|already|until\s+now|in\s+total|currently|now)\b",
+    re.IGNORECASE,
+)
 # A round or date still to come: "die nächste Förderrunde", "künftig", "the next call".
 _NEXT = re.compile(r"\b(?:nächste[nmrs]?|kommende[nmrs]?|künftige?\w*|zukünftige?\w*|next|upcoming|future)\b", re.IGNORECASE)
 _STATES_DETAIL = {
@@ -523,14 +529,6 @@ def asked_detail(question: str) -> str | None:
                 continue
             return kind
     return None
-
-
-# A number stated as a running total: in one sentence with a word that reaches up to now ("die aktuell neun Use Cases").
-_TO_DATE = re.compile(
-    r"\b(?:bisher\w*|bislang|seither|bis\s+heute|mittlerweile|inzwischen|bereits|schon|insgesamt|aktuell|derzeit|zurzeit"
-    r"|so\s+far|to\s+date|already|until\s+now|in\s+total|currently|now)\b",
-    re.IGNORECASE,
-)
 
 
 def states_detail(kind: str, text: str) -> bool:
