@@ -317,6 +317,13 @@ _ROLE = (
 )
 _TO_DATE_ASKED = r"bisher|bislang|so\s+far|to\s+date|until\s+now|up\s+to\s+now"
 _HOW_MANY = r"wie\s*viele?|wie\s+hoch|how\s+(?:many|much)"
+# A record is a superlative of a sum or a number: "die höchste Geldbuße", "the largest fine" (not "die größte
+# Herausforderung", which a text may well name).
+_RECORD_ASKED = (
+    r"(?:größte|höchste|meiste|largest|highest|biggest|most)\w*\s+(?:[\w-]+\s+){0,2}?"
+    r"\w*(?:fines?|penalt\w+|sums?|amounts?|grants?|numbers?|bußgeld\w*|geldbuße\w*|strafe\w*|betrag\w*|summe\w*|förderung\w*"
+    r"|zuschuss\w*|zuschüsse\w*|zahl\w*)"
+)
 _ASKED_DETAIL = (
     # "Wie hoch ist im Schnitt der Zuschuss …?", "What is the average grant …?": a maximum or a rate answers another
     # question; only a statement of an average does.
@@ -338,8 +345,19 @@ _ASKED_DETAIL = (
     # "Wie viele Projekte wurden bisher gefördert?", "How many ideas have been posted so far?": a running total to date,
     # which guidelines and laws do not keep; only a number stated as one ("bisher wurden 40 Projekte gefördert") answers
     # it, not the programme's limits or any other number nearby.
+    # "What is the largest fine imposed so far?" asks for a record, which is no more answered by the highest fine a
+    # law allows than a running total is by the programme's limits. ("Wie viele Kommunen gibt es derzeit?" is no such
+    # question: a text states the present in the present tense, without a "derzeit" of its own.)
     ("to_date", re.compile(
-        rf"\b(?:{_TO_DATE_ASKED})\b.*\b(?:{_HOW_MANY})\b|\b(?:{_HOW_MANY})\b.*\b(?:{_TO_DATE_ASKED})\b", re.IGNORECASE)),
+        rf"\b(?:{_TO_DATE_ASKED})\b.*\b(?:{_HOW_MANY})\b|\b(?:{_HOW_MANY})\b.*\b(?:{_TO_DATE_ASKED})\b"
+        rf"|\b(?:{_RECORD_ASKED})\b.*\b(?:{_TO_DATE_ASKED}|jemals|ever)\b|\b(?:{_TO_DATE_ASKED}|jemals|ever)\b.*\b(?:{_RECORD_ASKED})\b",
+        re.IGNORECASE)),
+    # "Wie viele Seiten darf die Skizze umfassen?", "Wie viele Punkte muss eine Skizze erreichen?": a measure in its
+    # unit, which has no synonyms; a number of anything else nearby ("zwei Stufen", "27 Punkten" of a list) does not.
+    ("pages", re.compile(r"\bwie\s*viele[n]?\s+(?:\w+\s+)?seiten\b|\bseiten(?:zahl|umfang|begrenzung)\b|\bhow\s+many\s+pages\b"
+                         r"|\bpage\s+(?:limit|count)\b", re.IGNORECASE)),
+    ("points", re.compile(r"\bwie\s*viele[n]?\s+(?:\w+\s+)?punkte\b|\b\w*punktzahl\b|\bmindestpunkt\w*|\bhow\s+many\s+points\b",
+                          re.IGNORECASE)),
     ("duration", re.compile(
         r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
         r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
@@ -403,7 +421,7 @@ _ASKED_DETAIL = (
         r"\ban\s+welchem\s+(?:tag|datum)\b|\bwelche[mns]?\s+(?:genaue[mns]?\s+)?datum\b|\bon\s+(?:which|what)\s+(?:day|date)\b"
         r"|\bwhat\s+(?:exact\s+)?date\b", re.IGNORECASE)),
     ("count", re.compile(
-        r"\bwie\s*viele?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
+        r"\bwie\s*viel(?:e|en)?\b|\bwie\s+hoch\b|\b(?:welche[mnrs]?|jährliche[mnrs]?)\s+(?:\w+\s+)?(?:budget|betrag|summe|höhe|anzahl)\b"
         r"|\bhow\s+(?:many|much)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
 )
 # References are numbers that state no value: "Artikel 8", "§ 5", "Absatz 2", "(4)", "a)", "Nummer 3", and the
@@ -428,6 +446,11 @@ _DURATION = re.compile(
     rf"|\b(?:\d+-?|ein|halb|{_NUMBER_WORDS})(?:stündig|tägig|wöchig|monatig|jährig)",
     re.IGNORECASE,
 )
+_PAGES = re.compile(
+    rf"(?:\d+|\b(?:{_NUMBER_WORDS}|eine?))\s+(?:[\w-]+\s+)?[\w-]*(?:Seiten|Seite|pages?)\b|\b(?:\d+-?|{_NUMBER_WORDS}|ein)seitig",
+    re.IGNORECASE,
+)
+_POINTS = re.compile(rf"(?:\d+|\b(?:{_NUMBER_WORDS}))\s+(?:\w+\s+)?(?:(?:Bewertungs|Gesamt|Mindest)?punkte?n?|points?|Pkt\.)(?!\w)", re.IGNORECASE)
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
 # A list of authors names persons: "AUTOR*INNEN Theresa Züger, …", "Authors: …".
 _AUTHOR_LIST = r"\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b|\bauthors?\b"
@@ -485,14 +508,16 @@ _STATES_DETAIL = {
     "paygrade": re.compile(r"\b(?:Entgeltgruppe|Vergütungsgruppe|Tarifgruppe|EG|E|A)\s?\d{1,2}\b|\bpay\s+grade\s+\w*\d", re.IGNORECASE),
     "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
     "country": places.COUNTRY, "city": places.CITY, "month": _MONTH, "findings": _FINDING,
-    "count": _QUANTITY, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
+    "count": _QUANTITY, "pages": _PAGES, "points": _POINTS, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP,
+    "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
 }
-# A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021"), an amount
-# that looks like one is ("2000 Euro").
+# A year or a date is no count ("Wie viele Projekte …?" is not answered by "im Jahr 2021" or "am 11. Juni"), an
+# amount that looks like one is ("2000 Euro").
 _NOT_A_COUNT = re.compile(
-    r"\b\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b|\b(?:19|20)\d{2}\b(?!\s*(?:Euro|EUR|€|Prozent|%|Teilnehm|Personen|Projekt))",
+    r"\b\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b|\b(?:19|20)\d{2}\b(?!\s*(?:Euro|EUR|€|Prozent|%|Teilnehm|Personen|Projekt))"
+    rf"|(?-i:{_DAY.pattern})",
     re.IGNORECASE,
 )
 
@@ -522,6 +547,7 @@ def asked_detail(question: str) -> str | None:
     "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text),
     "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three),
     "country", "city", "month", "findings" (of an evaluation), "to_date" (a running total), "day" (a date to the day),
+    "pages", "points" (a measure in its unit),
     or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):

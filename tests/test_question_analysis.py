@@ -86,6 +86,14 @@ from tests.fakes import HashEmbedder
     ("Wie viele Projekte wurden bisher aus dem Programm gefördert?", "to_date"),
     ("How many ideas have users posted so far?", "to_date"),
     ("Wie viele Projekte werden gefördert?", "count"),
+    ("Aus wie vielen Partnern darf ein Verbund bestehen?", "count"),
+    ("What is the largest fine imposed under the GDPR so far?", "to_date"),
+    ("Welches Projekt hat bisher die höchste Förderung bekommen?", "to_date"),
+    ("Was war bisher die größte Herausforderung der Projekte?", None),  # a superlative of no sum or number
+    ("Wie hoch können die Geldbußen höchstens sein?", "count"),  # what a law allows, no record
+    ("Wie viele Seiten darf die Projektskizze umfassen?", "pages"),
+    ("How many pages may the outline have?", "pages"),
+    ("Wie viele Punkte muss eine Skizze in der Bewertung mindestens erreichen?", "points"),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -129,6 +137,21 @@ def test_a_total_to_date_is_a_number_in_a_sentence_that_reaches_up_to_now() -> N
     assert states_detail("to_date", "die Initiative, die aktuell neun Use Cases von Kommunen erprobt")
     assert not states_detail("to_date", "Gefördert werden bis zu 40 Projekte. Bisher liegen keine Berichte vor.")
     assert not states_detail("to_date", "Das Programm läuft bisher seit 2021.")  # a year is no count
+
+
+def test_pages_and_points_are_numbers_in_their_unit() -> None:
+    assert states_detail("pages", "Die Projektskizze soll maximal zwölf Seiten (DIN A4) umfassen.")
+    assert states_detail("pages", "höchstens 10 DIN-A4-Seiten") and states_detail("pages", "Ideenskizzen (zwei bis drei Seiten)")
+    assert states_detail("pages", "eine zweiseitige Skizze") and states_detail("pages", "no more than 15 pages")
+    assert not states_detail("pages", "siehe Seite 5") and not states_detail("pages", "in zwei Stufen mit je drei Gutachten")
+    assert states_detail("points", "mindestens 60 von 100 Punkten") and states_detail("points", "fasst diese in 27 Punkten zusammen")
+    assert not states_detail("points", "drei Schwerpunkte") and not states_detail("points", "zwölf Seiten")
+
+
+def test_a_date_to_the_day_is_no_count() -> None:
+    assert not states_detail("count", "Dieser Frage sind wir am 11. Juni im Rahmen der Roadshow nachgegangen.")
+    assert not states_detail("count", "The meeting took place on 11 June.")
+    assert states_detail("count", "22 Teilnehmende kamen am 11. Juni zusammen.")
 
 
 def test_findings_are_what_an_evaluation_found() -> None:
@@ -263,6 +286,15 @@ def test_a_question_for_a_total_to_date_needs_one(settings: Settings) -> None:
     assert refused.refused and "keine bisherige Gesamtzahl" in refused.text
     total = _programme_app(settings, PROGRAMME + "\nBisher hat das Programm Stadtgrün 30 Vorhaben gefördert.\n")
     assert not total.answerer.ask(question).refused
+
+
+def test_a_question_for_pages_needs_a_number_of_pages(settings: Settings) -> None:
+    question = "Wie viele Seiten darf die Skizze für das Programm Stadtgrün in Beispielstadt umfassen?"
+    other = _programme_app(settings, PROGRAMME + "\nDie Skizze für das Programm Stadtgrün wird in zwei Stufen von drei Gutachtern bewertet.\n")
+    refused = other.answerer.ask(question)
+    assert refused.refused and "keine Seitenzahl" in refused.text
+    pages = _programme_app(settings, PROGRAMME + "\nDie Skizze für das Programm Stadtgrün darf höchstens fünf Seiten umfassen.\n")
+    assert not pages.answerer.ask(question).refused
 
 
 def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:
