@@ -221,6 +221,15 @@ def test_salient_names_are_capitalised_words_and_acronyms() -> None:
     assert salient_names("Darf eine 14-Jährige einwilligen?") == []  # a number's compound names nothing
 
 
+def test_acronyms_are_names_with_two_capitals_or_styled_as_brands() -> None:
+    from assistant.answering.answer import acronyms
+
+    assert acronyms("Welche Förderquote gilt beim EXIST-Gründerstipendium der DBU?") == ["EXIST", "DBU"]
+    assert acronyms("Wie viele Personen waren auf der re:publica 2025?") == ["re:publica"]
+    assert acronyms("Wo findet man URBAN.KI auf der polisConvention?") == ["URBAN", "polisConvention"]
+    assert acronyms("Gilt das z.B. auch für Vereine, d.h. für eingetragene?") == []  # abbreviations are no names
+
+
 def test_a_number_in_a_compound_is_no_detail_the_sources_must_state() -> None:
     from assistant.answering.answer import missing_details
 

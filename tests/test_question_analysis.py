@@ -343,3 +343,15 @@ def test_a_value_counts_only_where_the_programme_the_question_names_is(settings:
     assert refused.refused and "keine Telefonnummer" in refused.text  # ABC's number answers no question on XYZ
     answered = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms ABC?")
     assert not answered.refused and "0301 234567" in answered.text
+
+
+def test_a_value_counts_only_where_the_event_the_question_names_is(settings: Settings) -> None:
+    # "re:publica" is styled as a brand: only chunks that name it decide whether the count asked for is stated.
+    (settings.corpus_dir / "messe.md").write_text(
+        "# Stadtgrün unterwegs\n\nZuletzt war das Programm Stadtgrün auf der re:publica in Beispielstadt. Einen Bericht "
+        "darüber gibt es im Newsletter.\n", encoding="utf-8")
+    app = _programme_app(settings, "# Workshop Stadtgrün\n\nZum Workshop des Programms Stadtgrün in Beispielstadt kamen "
+                                   "22 Teilnehmende aus der Verwaltung.\n")
+    refused = app.answerer.ask("Wie viele Personen kamen zum Workshop des Programms Stadtgrün auf der re:publica?")
+    assert refused.refused and "keine Zahl" in refused.text
+    assert not app.answerer.ask("Wie viele Personen kamen zum Workshop des Programms Stadtgrün in Beispielstadt?").refused

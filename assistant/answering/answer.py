@@ -677,9 +677,16 @@ def salient_names(question: str) -> list[str]:
     return names
 
 
+#: A name styled as a brand: lower case joined by a colon or a dot ("re:publica"), or a capital inside a word
+#: that starts in lower case ("polisConvention").
+_STYLED_NAME = re.compile(r"(?<![\w.:])[a-zäöü]{2,}[:.][a-zäöü]{3,}(?![\w.:])|(?<![\w.:])[a-zäöü]+[A-ZÄÖÜ][\wÄÖÜäöüß]*")
+
+
 def acronyms(question: str) -> list[str]:
-    """The names of a question written with two capitals or more: "DBU", "CERV", "KoKI", "URBAN" (of URBAN.KI)."""
-    return [name for name in salient_names(question) if sum(c.isupper() for c in name) >= 2]
+    """The names of a question written with two capitals or more ("DBU", "CERV", "KoKI", "URBAN" of URBAN.KI) or
+    styled as a brand ("re:publica", "polisConvention")."""
+    styled = _STYLED_NAME.findall(question)
+    return [name for name in salient_names(question) if sum(c.isupper() for c in name) >= 2 and name not in styled] + styled
 
 
 def _names_one_of(chunk: "Chunk", folded_names: Sequence[str]) -> bool:

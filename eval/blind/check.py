@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Mechanical checks for the blind test set (eval/blind/*.jsonl); stdlib + pypdf only.
 
-    .venv/bin/python eval/blind/check.py                 # check tune.jsonl + heldout.jsonl (+ tune-extra.jsonl, tune-near.jsonl)
+    .venv/bin/python eval/blind/check.py                 # check tune.jsonl + heldout.jsonl (+ tune-extra, tune-near, tune-near2)
     .venv/bin/python eval/blind/check.py --split ALL.jsonl   # (re)write the split, then check
 
 Checks: ids (and questions) are unique; types, languages and required fields are valid;
@@ -14,7 +14,7 @@ Warnings (not errors): a fact group none of whose alternatives occurs in the sou
 question, a listed page that does not hold the gold, a question that repeats its gold
 or already contains a fact alternative (an echoing answer would cover it).
 Prints counts per type, refuse subtype, language, split and source document.
-tune-extra.jsonl and tune-near.jsonl (supplementary tuning sets, see README.md), when present, get the same item
+tune-extra.jsonl, tune-near.jsonl and tune-near2.jsonl (supplementary tuning sets, see README.md), when present, get the same item
 checks and share the id/question uniqueness checks, but are not part of the split.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parents[1] / "corpus"
 FILES = {"tune": HERE / "tune.jsonl", "heldout": HERE / "heldout.jsonl"}
-EXTRA = {"tune-extra": HERE / "tune-extra.jsonl", "tune-near": HERE / "tune-near.jsonl"}  # checked when present; never part of the split
+EXTRA = {"tune-extra": HERE / "tune-extra.jsonl", "tune-near": HERE / "tune-near.jsonl", "tune-near2": HERE / "tune-near2.jsonl"}  # checked when present; never part of the split
 TUNE_SHARE = 0.4
 
 TYPES = {"fact", "list", "multi", "en", "comparison", "yesno", "dates", "refuse"}
