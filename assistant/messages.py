@@ -632,6 +632,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer.detail.month": {"de": "keinen Monat und kein Datum", "en": "no month or date"},
     "answer.detail.findings": {"de": "keine Ergebnisse einer Evaluierung", "en": "no findings of an evaluation"},
     "answer.detail.to_date": {"de": "keine bisherige Gesamtzahl", "en": "no total to date"},
+    "answer.detail.percent": {"de": "keinen Prozentsatz und keinen Anteil", "en": "no percentage or share"},
     "answer.detail.pages": {"de": "keine Seitenzahl", "en": "no number of pages"},
     "answer.detail.points": {"de": "keine Punktzahl", "en": "no number of points"},
     "answer.nearest": {

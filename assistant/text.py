@@ -238,10 +238,35 @@ def numbers_stated(values: Iterable[str], text: str) -> bool:
     return all(number_occurs(n, text) or digits(n) in in_words for n in values)
 
 
+# A number with its order of magnitude: "800 million", "1,5 Mio.", "2 Mrd." ("800 Millionen Euro" is the
+# "800.000.000 EUR" of a source).
+_MAGNITUDE = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(Mio\.?|Mill(?:ion|ionen)|millions?|Mrd\.?|Milliarden?|billions?)(?!\w)", re.IGNORECASE,
+)
+_SCALE = {"mio": 10**6, "mil": 10**6, "mrd": 10**9, "bil": 10**9}
+
+
+def scaled_numbers(text: str) -> dict[str, str]:
+    """The numbers of ``text`` (as :func:`numbers` writes them) that carry an order of magnitude, with the digits of
+    their value: "800 million" → {"800": "800000000"}, "1,5 Mio." → {"1,5": "1500000"}."""
+    scaled = {}
+    for match in _MAGNITUDE.finditer(text):
+        value = float(match.group(1).replace(",", "."))
+        scaled[match.group(1)] = str(round(value * _SCALE[match.group(2)[:3].lower()]))
+    return scaled
+
+
+def number_values(text: str) -> set[str]:
+    """The digits of every number ``text`` states, and of the value of each number with an order of magnitude
+    ("800.000.000 EUR" and "800 Mio. EUR" both give "800000000")."""
+    return {digits(n) for n in numbers(text)} | set(scaled_numbers(text).values())
+
+
 def quantities_stated(sentence: str, source: str) -> bool:
     """Whether every number of ``sentence``, in digits or in words, is stated in ``source`` in digits or in
-    words of either language."""
-    if not numbers_stated(numbers(sentence), source):
+    words of either language; "800 Millionen" is stated by "800.000.000"."""
+    scaled, values = scaled_numbers(sentence), number_values(source)
+    if not numbers_stated([n for n in numbers(sentence) if scaled.get(n, digits(n)) not in values], source):
         return False
     words = number_word_values(sentence)
     return not words or words <= number_word_values(source) | {digits(n) for n in numbers(source)}
@@ -352,6 +377,11 @@ _ASKED_DETAIL = (
         rf"\b(?:{_TO_DATE_ASKED})\b.*\b(?:{_HOW_MANY})\b|\b(?:{_HOW_MANY})\b.*\b(?:{_TO_DATE_ASKED})\b"
         rf"|\b(?:{_RECORD_ASKED})\b.*\b(?:{_TO_DATE_ASKED}|jemals|ever)\b|\b(?:{_TO_DATE_ASKED}|jemals|ever)\b.*\b(?:{_RECORD_ASKED})\b",
         re.IGNORECASE)),
+    # "Wie viel Prozent …?", "What percentage …?", "Welcher Anteil …?": a share (a percentage or a fraction); a count or
+    # an amount nearby answers another question.
+    ("percent", re.compile(
+        r"\bwie\s*viele?\s+prozent\b|\bwelche[rnm]?\s+(?:\w+\s+)?(?:anteil|prozentsatz)\b|\bzu\s+wie\s*viel\s+prozent\b"
+        r"|\bwhat\s+(?:percentage|share|proportion|per\s*cent)\b|\bhow\s+many\s+per\s*cent\b", re.IGNORECASE)),
     # "Wie viele Seiten darf die Skizze umfassen?", "Wie viele Punkte muss eine Skizze erreichen?": a measure in its
     # unit, which has no synonyms; a number of anything else nearby ("zwei Stufen", "27 Punkten" of a list) does not.
     ("pages", re.compile(r"\bwie\s*viele[n]?\s+(?:\w+\s+)?seiten\b|\bseiten(?:zahl|umfang|begrenzung)\b|\bhow\s+many\s+pages\b"
@@ -368,7 +398,9 @@ _ASKED_DETAIL = (
     ("amount", re.compile(
         r"\b(?:wie\s+viel|wie\s+hoch)\b[^?]{0,40}?\w*(?:budget|summe|geldbetrag|kosten|geld|mittel)\b"
         r"|\b(?:welche[mnrs]?|jährliche[mnrs]?)\b[^?]{0,40}?\w*(?:budget|summe|\w*betrag|umsatz|auftragswert|schwellenwert)\b"
-        r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b", re.IGNORECASE)),
+        r"|\bwie\s+groß\b[^?]{0,40}?\w*(?:budget|etat)\b"
+        r"|\bhow\s+much\s+(?:money|funding)\b|\bwhat\s+(?:budget|amount)\b|\bhow\s+(?:high|large|big)\b[^?]{0,40}?\bbudgets?\b",
+        re.IGNORECASE)),
     # "Wer hat die Kurzstudie verfasst?": only a statement of authorship answers it, not the study's findings.
     ("author", re.compile(
         r"\bwer\s+(?:hat|haben)\b[^?]{0,80}?\b(?:verfasst|geschrieben|herausgegeben|erarbeitet)\b|\bvon\s+wem\s+(?:stammt|stammen)\b"
@@ -450,6 +482,11 @@ _PAGES = re.compile(
     rf"(?:\d+|\b(?:{_NUMBER_WORDS}|eine?))\s+(?:[\w-]+\s+)?[\w-]*(?:Seiten|Seite|pages?)\b|\b(?:\d+-?|{_NUMBER_WORDS}|ein)seitig",
     re.IGNORECASE,
 )
+_PERCENT = re.compile(
+    rf"\d\s*%|(?:\d|\b(?:{_NUMBER_WORDS}))\s*(?:Prozent|v\.\s*H\.|per\s*cent|percent)\b"
+    r"|\b(?:Hälfte|Drittel|Viertel|Fünftel|Zehntel|half|third|quarter)\b|\bjede[rs]?\s+(?:zweite|dritte|vierte|fünfte|zehnte)\b|\b(?:Anteil|Quote)\s+von\s+\d",
+    re.IGNORECASE,
+)
 _POINTS = re.compile(rf"(?:\d+|\b(?:{_NUMBER_WORDS}))\s+(?:\w+\s+)?(?:(?:Bewertungs|Gesamt|Mindest)?punkte?n?|points?|Pkt\.)(?!\w)", re.IGNORECASE)
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
 # A list of authors names persons: "AUTOR*INNEN Theresa Züger, …", "Authors: …".
@@ -508,7 +545,7 @@ _STATES_DETAIL = {
     "paygrade": re.compile(r"\b(?:Entgeltgruppe|Vergütungsgruppe|Tarifgruppe|EG|E|A)\s?\d{1,2}\b|\bpay\s+grade\s+\w*\d", re.IGNORECASE),
     "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
     "country": places.COUNTRY, "city": places.CITY, "month": _MONTH, "findings": _FINDING,
-    "count": _QUANTITY, "pages": _PAGES, "points": _POINTS, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP,
+    "count": _QUANTITY, "percent": _PERCENT, "pages": _PAGES, "points": _POINTS, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP,
     "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
@@ -547,7 +584,7 @@ def asked_detail(question: str) -> str | None:
     "paygrade", "ministry", "amount" (of money), "count" (a number), "duration", "author" (who wrote a text),
     "person" (who leads, chairs, presented …), "phone", "email", "address" (postal), "contact" (any of the three),
     "country", "city", "month", "findings" (of an evaluation), "to_date" (a running total), "day" (a date to the day),
-    "pages", "points" (a measure in its unit),
+    "percent" (a share), "pages", "points" (a measure in its unit),
     or None."""
     for kind, pattern in _ASKED_DETAIL:
         if pattern.search(question):

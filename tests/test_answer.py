@@ -238,6 +238,15 @@ def test_a_number_in_a_compound_is_no_detail_the_sources_must_state() -> None:
     assert missing_details("Wie alt muss ein Kind 2027 sein, um einzuwilligen?", hits) == ["2027"]
 
 
+def test_a_number_with_its_order_of_magnitude_is_stated_in_digits() -> None:
+    from assistant.answering.answer import missing_details
+
+    hits = [_ranked_hit(0, "Die Mittel werden um 800.000.000 EUR aufgestockt; 1,5 Mio. EUR gehen an das Sekretariat.", 0.6)]
+    assert missing_details("How much of the 800 million euros goes to the Daphne strand?", hits) == []
+    assert missing_details("Wer erhält die 1.500.000 Euro?", hits) == []
+    assert missing_details("How much of the 900 million euros goes to Daphne?", hits) == ["900"]
+
+
 def test_question_naming_something_the_corpus_lacks_is_refused(corpus: Settings) -> None:
     # Similar enough to pass the similarity floor, but "EXIST" occurs nowhere in the knowledge base.
     app, _ = _app(corpus.with_(min_evidence=0.05))

@@ -94,6 +94,12 @@ from tests.fakes import HashEmbedder
     ("Wie viele Seiten darf die Projektskizze umfassen?", "pages"),
     ("How many pages may the outline have?", "pages"),
     ("Wie viele Punkte muss eine Skizze in der Bewertung mindestens erreichen?", "points"),
+    ("Wie viel Prozent der Kosten werden gefördert?", "percent"),
+    ("What percentage of organisations are ready to use AI?", "percent"),
+    ("Welcher Anteil am Gesamtbudget ist das?", "percent"),
+    ("How large is the annual budget of the organisation?", "amount"),
+    ("Wie groß ist das Budget des Programms?", "amount"),
+    ("Wie hoch ist die Förderquote?", "count"),  # "Vollfinanzierung" answers it as well as "80 %"
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -146,6 +152,12 @@ def test_pages_and_points_are_numbers_in_their_unit() -> None:
     assert not states_detail("pages", "siehe Seite 5") and not states_detail("pages", "in zwei Stufen mit je drei Gutachten")
     assert states_detail("points", "mindestens 60 von 100 Punkten") and states_detail("points", "fasst diese in 27 Punkten zusammen")
     assert not states_detail("points", "drei Schwerpunkte") and not states_detail("points", "zwölf Seiten")
+
+
+def test_a_share_is_a_percentage_or_a_fraction() -> None:
+    assert states_detail("percent", "bis zu 80 % der Ausgaben") and states_detail("percent", "zehn Prozent der Mittel")
+    assert states_detail("percent", "die Hälfte der Kosten") and states_detail("percent", "ten per cent")
+    assert not states_detail("percent", "22 Teilnehmende aus der Verwaltung") and not states_detail("percent", "bis zu 250.000 Euro")
 
 
 def test_a_date_to_the_day_is_no_count() -> None:
@@ -317,6 +329,15 @@ def test_number_words_count_as_numbers_in_either_language() -> None:
     assert quantities_stated("at most three years", "maximal drei Jahren")
     assert not quantities_stated("höchstens fünf Jahre", "maximal drei Jahren")  # an invented count
     assert not quantities_stated("bis zu 20 Prozent", "bis zu 90 Prozent")
+
+
+def test_an_amount_in_millions_is_the_same_amount_in_digits() -> None:
+    from assistant.text import quantities_stated, scaled_numbers
+
+    assert scaled_numbers("800 million euros, 1,5 Mio. EUR, 2 Mrd. Euro") == {"800": "800000000", "1,5": "1500000", "2": "2000000000"}
+    assert quantities_stated("Es gibt zusätzlich 800 Millionen Euro.", "eine Mittelzuweisung von 800.000.000 EUR")
+    assert quantities_stated("Es gibt zusätzlich 800.000.000 Euro.", "eine Mittelzuweisung von 800 Mio. EUR")
+    assert not quantities_stated("Es gibt zusätzlich 900 Millionen Euro.", "eine Mittelzuweisung von 800.000.000 EUR")
 
 
 def test_only_the_best_units_decide_whether_the_detail_asked_for_is_stated(settings: Settings) -> None:

@@ -32,8 +32,8 @@ from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
-    STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
-    states_detail,
+    STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, number_values, numbers,
+    says_not_in_sources, scaled_numbers, states_detail,
 )
 from ..programmes.dates import find_dates, format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
@@ -635,7 +635,7 @@ _MISSING_KIND = {
     "ministry": messages.Message("answer.detail.ministry"), "paygrade": messages.Message("answer.detail.paygrade"),
     "country": messages.Message("answer.detail.country"), "city": messages.Message("answer.detail.city"),
     "month": messages.Message("answer.detail.month"), "findings": messages.Message("answer.detail.findings"),
-    "pages": messages.Message("answer.detail.pages"), "points": messages.Message("answer.detail.points"),
+    "percent": messages.Message("answer.detail.percent"), "pages": messages.Message("answer.detail.pages"), "points": messages.Message("answer.detail.points"),
     "to_date": messages.Message("answer.detail.to_date"),
 }
 
@@ -653,7 +653,9 @@ def missing_details(question: str, hits: Sequence[Hit]) -> list[str]:
     if not asked or not hits:
         return []
     passages = "\n".join(f"{h.chunk.title}\n{h.chunk.section}\n{h.chunk.text}" for h in hits)
-    return [n for n in asked if not number_occurs(n, passages)]
+    scaled = scaled_numbers(question)  # "800 million euros" is stated by "800.000.000 EUR", and the other way round
+    values = number_values(passages)
+    return [n for n in asked if not number_occurs(n, passages) and scaled.get(n, digits(n)) not in values]
 
 
 _NAME = re.compile(r"[A-Za-zÄÖÜäöüß][\wÄÖÜäöüß]*(?:-[\wÄÖÜäöüß]+)*")
