@@ -389,8 +389,8 @@ _ASKED_DETAIL = (
     ("points", re.compile(r"\bwie\s*viele[n]?\s+(?:\w+\s+)?punkte\b|\b\w*punktzahl\b|\bmindestpunkt\w*|\bhow\s+many\s+points\b",
                           re.IGNORECASE)),
     ("duration", re.compile(
-        r"\bwie\s+lange?\b|\bwie\s+viele\s+(?:stunden|tage|wochen|monate|jahre)\b|\bhow\s+long\b"
-        r"|\bhow\s+many\s+(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
+        r"\bwie\s+lange?\b|\bwie\s+viele[n]?\s+\w*(?:stunden|tage|tagen|wochen|monate|monaten|jahre|jahren)\b|\bhow\s+long\b"
+        r"|\bhow\s+many\s+(?:working\s+|calendar\s+|business\s+)?(?:hours|days|weeks|months|years)\b", re.IGNORECASE)),
     # A sum of money ("Mit welchem jährlichen Budget …?", "Wie hoch ist das Preisgeld?") is stated only as an
     # amount with its currency; any other number nearby (a date, "neun Use Cases") would answer another question.
     # "Welche Kosten sind förderfähig?" and "Welche Mittel …?" ask for kinds of costs, not for a sum; a turnover
@@ -473,7 +473,7 @@ _NUMBER_WORDS = (
 _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _DURATION = re.compile(
     rf"(?:\d+|\b(?:ein(?:e[mnrs]?)?|{_NUMBER_WORDS}))\s+(?:\w+\s+)?"
-    r"(?:Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|hours?|days?|weeks?|months?|years?)\b"
+    r"\w*(?:Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|hours?|days?|weeks?|months?|years?)\b"
     r"|\b(?:unverzüglich|unbefristet|jährlich|monatlich)\b"
     rf"|\b(?:\d+-?|ein|halb|{_NUMBER_WORDS})(?:stündig|tägig|wöchig|monatig|jährig)",
     re.IGNORECASE,

@@ -100,6 +100,8 @@ from tests.fakes import HashEmbedder
     ("How large is the annual budget of the organisation?", "amount"),
     ("Wie groß ist das Budget des Programms?", "amount"),
     ("Wie hoch ist die Förderquote?", "count"),  # "Vollfinanzierung" answers it as well as "80 %"
+    ("Mit wie vielen Arbeitsstunden muss ich rechnen?", "duration"),
+    ("How many working days does the authority have?", "duration"),
 ])
 def test_asked_detail(question: str, kind: str | None) -> None:
     assert asked_detail(question) == kind
@@ -178,6 +180,8 @@ def test_states_detail_ignores_references_and_years_for_counts() -> None:
     assert states_detail("count", "bis zu 250.000 Euro jährlich") and states_detail("count", "mindestens drei Bewerber")
     assert states_detail("count", "Zuschüsse von 2000 Euro")
     assert states_detail("duration", "mindestens zehn Tage") and states_detail("duration", "binnen 72 Stunden")
+    assert states_detail("duration", "innerhalb von zehn Arbeitstagen nach Eingang")
+    assert not states_detail("duration", "zwei Beiträge und drei Verfahren")
     assert not states_detail("duration", "Die Prüfung erfolgt durch den Normenkontrollrat.")
 
 
