@@ -239,9 +239,9 @@ def numbers_stated(values: Iterable[str], text: str) -> bool:
 
 
 # A number with its order of magnitude: "800 million", "1,5 Mio.", "2 Mrd." ("800 Millionen Euro" is the
-# "800.000.000 EUR" of a source).
+# "800.000.000 EUR" of a source). Only the English "billion" is 10⁹; the German "Billion" (10¹²) is left out.
 _MAGNITUDE = re.compile(
-    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(Mio\.?|Mill(?:ion|ionen)|millions?|Mrd\.?|Milliarden?|billions?)(?!\w)", re.IGNORECASE,
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(Mio\.?|Mill(?:ion|ionen)|millions?|Mrd\.?|Milliarden?|(?-i:billions?))(?!\w)", re.IGNORECASE,
 )
 _SCALE = {"mio": 10**6, "mil": 10**6, "mrd": 10**9, "bil": 10**9}
 
@@ -484,10 +484,13 @@ _PAGES = re.compile(
 )
 _PERCENT = re.compile(
     rf"\d\s*%|(?:\d|\b(?:{_NUMBER_WORDS}))\s*(?:Prozent|v\.\s*H\.|per\s*cent|percent)\b"
-    r"|\b(?:Hälfte|Drittel|Viertel|Fünftel|Zehntel|half|third|quarter)\b|\bjede[rs]?\s+(?:zweite|dritte|vierte|fünfte|zehnte)\b|\b(?:Anteil|Quote)\s+von\s+\d",
+    r"|\b(?:Hälfte|Drittel|Viertel|Fünftel|Zehntel|half|third|quarter)\b|\bjede[rs]?\s+(?:zweite|dritte|vierte|fünfte|zehnte)\b"
+    r"|\b(?:Anteil|Quote)\s+von\s+\d",
     re.IGNORECASE,
 )
-_POINTS = re.compile(rf"(?:\d+|\b(?:{_NUMBER_WORDS}))\s+(?:\w+\s+)?(?:(?:Bewertungs|Gesamt|Mindest)?punkte?n?|points?|Pkt\.)(?!\w)", re.IGNORECASE)
+_POINTS = re.compile(
+    rf"(?:\d+|\b(?:{_NUMBER_WORDS}))\s+(?:\w+\s+)?(?:(?:Bewertungs|Gesamt|Mindest)?punkte?n?|points?|Pkt\.)(?!\w)", re.IGNORECASE,
+)
 _AMOUNT = re.compile(r"\d[\d.,\s]*\s*(?:Mio\.?|Millionen|Mrd\.?|Milliarden)?\s*(?:Euro|EUR|€)|(?:EUR|€)\s*\d", re.IGNORECASE)
 # A list of authors names persons: "AUTOR*INNEN Theresa Züger, …", "Authors: …".
 _AUTHOR_LIST = r"\bAutor(?:[*:_]?innen|[*:_]?in|en)?\b|\bauthors?\b"
@@ -545,8 +548,8 @@ _STATES_DETAIL = {
     "paygrade": re.compile(r"\b(?:Entgeltgruppe|Vergütungsgruppe|Tarifgruppe|EG|E|A)\s?\d{1,2}\b|\bpay\s+grade\s+\w*\d", re.IGNORECASE),
     "ministry": re.compile(r"\w*ministeri\w*|\bBM[A-Z]{1,6}\b|\bministr(?:y|ies)\b", re.IGNORECASE),
     "country": places.COUNTRY, "city": places.CITY, "month": _MONTH, "findings": _FINDING,
-    "count": _QUANTITY, "percent": _PERCENT, "pages": _PAGES, "points": _POINTS, "duration": _DURATION, "amount": _AMOUNT, "author": _AUTHORSHIP,
-    "person": _PERSON, "day": _DAY,
+    "count": _QUANTITY, "percent": _PERCENT, "pages": _PAGES, "points": _POINTS, "duration": _DURATION, "amount": _AMOUNT,
+    "author": _AUTHORSHIP, "person": _PERSON, "day": _DAY,
     "phone": re.compile(_PHONE), "email": re.compile(_EMAIL), "address": re.compile(_POSTAL),
     "contact": re.compile("|".join((_PHONE, _EMAIL, _POSTAL))),
 }

@@ -295,22 +295,22 @@ def test_a_question_where_something_happened_needs_a_place_by_name(settings: Set
     assert not app.answerer.ask("In welchem Monat wurde das Vorbild des Programms Stadtgrün ausgezeichnet?").refused
 
 
-def test_a_question_for_a_total_to_date_needs_one(settings: Settings) -> None:
-    question = "Wie viele Vorhaben hat das Programm Stadtgrün in Beispielstadt bisher gefördert?"
-    limits = _programme_app(settings, PROGRAMME + "\nDas Programm Stadtgrün fördert bis zu 12 Vorhaben im Jahr.\n")
-    refused = limits.answerer.ask(question)
-    assert refused.refused and "keine bisherige Gesamtzahl" in refused.text
-    total = _programme_app(settings, PROGRAMME + "\nBisher hat das Programm Stadtgrün 30 Vorhaben gefördert.\n")
-    assert not total.answerer.ask(question).refused
-
-
-def test_a_question_for_pages_needs_a_number_of_pages(settings: Settings) -> None:
-    question = "Wie viele Seiten darf die Skizze für das Programm Stadtgrün in Beispielstadt umfassen?"
-    other = _programme_app(settings, PROGRAMME + "\nDie Skizze für das Programm Stadtgrün wird in zwei Stufen von drei Gutachtern bewertet.\n")
-    refused = other.answerer.ask(question)
-    assert refused.refused and "keine Seitenzahl" in refused.text
-    pages = _programme_app(settings, PROGRAMME + "\nDie Skizze für das Programm Stadtgrün darf höchstens fünf Seiten umfassen.\n")
-    assert not pages.answerer.ask(question).refused
+@pytest.mark.parametrize(("question", "lacking", "missing", "stating"), [
+    # A running total: the programme's limits answer another question.
+    ("Wie viele Vorhaben hat das Programm Stadtgrün in Beispielstadt bisher gefördert?",
+     "Das Programm Stadtgrün fördert bis zu 12 Vorhaben im Jahr.", "keine bisherige Gesamtzahl",
+     "Bisher hat das Programm Stadtgrün 30 Vorhaben gefördert."),
+    # Pages: a number of anything else does not answer it.
+    ("Wie viele Seiten darf die Skizze für das Programm Stadtgrün in Beispielstadt umfassen?",
+     "Die Skizze für das Programm Stadtgrün wird in zwei Stufen von drei Gutachtern bewertet.", "keine Seitenzahl",
+     "Die Skizze für das Programm Stadtgrün darf höchstens fünf Seiten umfassen."),
+])
+def test_a_question_for_a_total_to_date_or_for_pages_needs_one(
+    settings: Settings, question: str, lacking: str, missing: str, stating: str,
+) -> None:
+    refused = _programme_app(settings, PROGRAMME + f"\n{lacking}\n").answerer.ask(question)
+    assert refused.refused and missing in refused.text
+    assert not _programme_app(settings, PROGRAMME + f"\n{stating}\n").answerer.ask(question).refused
 
 
 def test_below_the_minimum_only_a_hit_naming_everything_the_question_names_counts(settings: Settings) -> None:
@@ -339,6 +339,7 @@ def test_an_amount_in_millions_is_the_same_amount_in_digits() -> None:
     from assistant.text import quantities_stated, scaled_numbers
 
     assert scaled_numbers("800 million euros, 1,5 Mio. EUR, 2 Mrd. Euro") == {"800": "800000000", "1,5": "1500000", "2": "2000000000"}
+    assert scaled_numbers("2 billion euros") == {"2": "2000000000"} and scaled_numbers("2 Billionen Euro") == {}  # 10¹²
     assert quantities_stated("Es gibt zusätzlich 800 Millionen Euro.", "eine Mittelzuweisung von 800.000.000 EUR")
     assert quantities_stated("Es gibt zusätzlich 800.000.000 Euro.", "eine Mittelzuweisung von 800 Mio. EUR")
     assert not quantities_stated("Es gibt zusätzlich 900 Millionen Euro.", "eine Mittelzuweisung von 800.000.000 EUR")
@@ -358,25 +359,28 @@ def test_only_the_best_units_decide_whether_the_detail_asked_for_is_stated(setti
     assert within_margin.answerer.ask(question).refused  # six units may decide, but only those as good as the best
 
 
-def test_a_value_counts_only_where_the_programme_the_question_names_is(settings: Settings) -> None:
-    (settings.corpus_dir / "xyz.md").write_text(
-        "# Förderprogramm XYZ\n\nDas Förderprogramm XYZ fördert Begrünung in Beispielstadt. Das Programmbüro berät "
-        "Antragstellende zur Begrünung.\n", encoding="utf-8")
-    app = _programme_app(settings, "# Förderprogramm ABC\n\nDas Förderprogramm ABC fördert Begrünung in Beispielstadt. "
-                                   "Das Programmbüro erreichen Sie unter der Telefonnummer 0301 234567.\n")
-    refused = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms XYZ?")
-    assert refused.refused and "keine Telefonnummer" in refused.text  # ABC's number answers no question on XYZ
-    answered = app.answerer.ask("Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms ABC?")
-    assert not answered.refused and "0301 234567" in answered.text
-
-
-def test_a_value_counts_only_where_the_event_the_question_names_is(settings: Settings) -> None:
-    # "re:publica" is styled as a brand: only chunks that name it decide whether the count asked for is stated.
-    (settings.corpus_dir / "messe.md").write_text(
-        "# Stadtgrün unterwegs\n\nZuletzt war das Programm Stadtgrün auf der re:publica in Beispielstadt. Einen Bericht "
-        "darüber gibt es im Newsletter.\n", encoding="utf-8")
-    app = _programme_app(settings, "# Workshop Stadtgrün\n\nZum Workshop des Programms Stadtgrün in Beispielstadt kamen "
-                                   "22 Teilnehmende aus der Verwaltung.\n")
-    refused = app.answerer.ask("Wie viele Personen kamen zum Workshop des Programms Stadtgrün auf der re:publica?")
-    assert refused.refused and "keine Zahl" in refused.text
-    assert not app.answerer.ask("Wie viele Personen kamen zum Workshop des Programms Stadtgrün in Beispielstadt?").refused
+@pytest.mark.parametrize(("other", "document", "question", "missing", "answerable", "shown"), [
+    # The question names a programme by acronym: ABC's number answers no question on XYZ.
+    ("# Förderprogramm XYZ\n\nDas Förderprogramm XYZ fördert Begrünung in Beispielstadt. Das Programmbüro berät "
+     "Antragstellende zur Begrünung.\n",
+     "# Förderprogramm ABC\n\nDas Förderprogramm ABC fördert Begrünung in Beispielstadt. Das Programmbüro erreichen Sie "
+     "unter der Telefonnummer 0301 234567.\n",
+     "Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms XYZ?", "keine Telefonnummer",
+     "Unter welcher Telefonnummer erreiche ich das Programmbüro des Förderprogramms ABC?", "0301 234567"),
+    # "re:publica" is styled as a brand: the participants of a workshop elsewhere answer no question on it.
+    ("# Stadtgrün unterwegs\n\nZuletzt war das Programm Stadtgrün auf der re:publica in Beispielstadt. Einen Bericht "
+     "darüber gibt es im Newsletter.\n",
+     "# Workshop Stadtgrün\n\nZum Workshop des Programms Stadtgrün in Beispielstadt kamen 22 Teilnehmende aus der "
+     "Verwaltung.\n",
+     "Wie viele Personen kamen zum Workshop des Programms Stadtgrün auf der re:publica?", "keine Zahl",
+     "Wie viele Personen kamen zum Workshop des Programms Stadtgrün in Beispielstadt?", "22 Teilnehmende"),
+])
+def test_a_value_counts_only_where_the_programme_or_event_the_question_names_is(
+    settings: Settings, other: str, document: str, question: str, missing: str, answerable: str, shown: str,
+) -> None:
+    (settings.corpus_dir / "other.md").write_text(other, encoding="utf-8")
+    app = _programme_app(settings, document)
+    refused = app.answerer.ask(question)
+    assert refused.refused and missing in refused.text
+    answered = app.answerer.ask(answerable)
+    assert not answered.refused and shown in answered.text

@@ -635,7 +635,8 @@ _MISSING_KIND = {
     "ministry": messages.Message("answer.detail.ministry"), "paygrade": messages.Message("answer.detail.paygrade"),
     "country": messages.Message("answer.detail.country"), "city": messages.Message("answer.detail.city"),
     "month": messages.Message("answer.detail.month"), "findings": messages.Message("answer.detail.findings"),
-    "percent": messages.Message("answer.detail.percent"), "pages": messages.Message("answer.detail.pages"), "points": messages.Message("answer.detail.points"),
+    "percent": messages.Message("answer.detail.percent"), "pages": messages.Message("answer.detail.pages"),
+    "points": messages.Message("answer.detail.points"),
     "to_date": messages.Message("answer.detail.to_date"),
 }
 
