@@ -256,17 +256,24 @@ def scaled_numbers(text: str) -> dict[str, str]:
     return scaled
 
 
-def number_values(text: str) -> set[str]:
+def _number_values(text: str) -> set[str]:
     """The digits of every number ``text`` states, and of the value of each number with an order of magnitude
     ("800.000.000 EUR" and "800 Mio. EUR" both give "800000000")."""
     return {digits(n) for n in numbers(text)} | set(scaled_numbers(text).values())
 
 
+def unstated_numbers(values: Iterable[str], text: str, source: str) -> list[str]:
+    """Those of ``values`` (numbers of ``text``, from :func:`numbers`) that ``source`` does not state in digits
+    (:func:`number_occurs`), an order of magnitude taken into account: "800 million" in ``text`` is stated by
+    "800.000.000" in ``source``, and the other way round."""
+    scaled, stated = scaled_numbers(text), _number_values(source)
+    return [n for n in values if not number_occurs(n, source) and scaled.get(n, digits(n)) not in stated]
+
+
 def quantities_stated(sentence: str, source: str) -> bool:
     """Whether every number of ``sentence``, in digits or in words, is stated in ``source`` in digits or in
     words of either language; "800 Millionen" is stated by "800.000.000"."""
-    scaled, values = scaled_numbers(sentence), number_values(source)
-    if not numbers_stated([n for n in numbers(sentence) if scaled.get(n, digits(n)) not in values], source):
+    if not numbers_stated(unstated_numbers(numbers(sentence), sentence, source), source):
         return False
     words = number_word_values(sentence)
     return not words or words <= number_word_values(source) | {digits(n) for n in numbers(source)}

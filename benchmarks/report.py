@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -544,6 +545,25 @@ BLIND_STEPS = {
 }
 
 
+#: The refusal changes measured on each supplementary tuning set that existed when they were made, in order:
+#: (label, result file stem in the set's folder).
+_LATER_STEPS = (
+    ("+ pay grade, a value only where the named programme is", "named-programme"),
+    ("+ a country, city or month by name, the findings of an evaluation", "places-findings"),
+    ("+ a running total needs one stated", "to-date"),
+    ("+ a record, pages and points in their unit, a day is no count", "records-units"),
+    ("+ names styled as brands", "styled-names"),
+    ("+ a share needs a percentage, amounts in millions", "percent-millions"),
+    ("+ units of time in compounds", "time-compounds"),
+)
+
+
+def _step_rows(folder: Path, steps: Sequence[tuple[str, str]]) -> list[tuple[str, Path]]:
+    """The extractive rows of ``steps`` measured on one tuning set; the last is marked as the current state."""
+    return [(f"{label}{': now' if n == len(steps) - 1 else ''} (extractive)", folder / f"{stem}.json")
+            for n, (label, stem) in enumerate(steps)]
+
+
 def blind_section(results: Path) -> str:
     """The blind set (eval/blind): held-out before/after in both modes, and each change on the tuning part."""
     blind = results / "blind"
@@ -588,36 +608,14 @@ def blind_section(results: Path) -> str:
                        ("+ the next round, turnover (extractive)", blind / "tune-extra" / "after.json"),
                        ("+ a kind per question of a two-part sentence, average, time of day, ministry (extractive)",
                         blind / "tune-extra" / "two-part-kinds.json"),
-                       ("+ pay grade, a value only where the named programme is (extractive)",
-                        blind / "tune-extra" / "named-programme.json"),
-                       ("+ a country, city or month by name, the findings of an evaluation (extractive)",
-                        blind / "tune-extra" / "places-findings.json"),
-                       ("+ a running total needs one stated (extractive)", blind / "tune-extra" / "to-date.json"),
-                       ("+ a record, pages and points in their unit, a day is no count (extractive)",
-                        blind / "tune-extra" / "records-units.json"),
-                       ("+ names styled as brands (extractive)", blind / "tune-extra" / "styled-names.json"),
-                       ("+ a share needs a percentage, amounts in millions (extractive)",
-                        blind / "tune-extra" / "percent-millions.json"),
-                       ("+ units of time in compounds: now (extractive)", blind / "tune-extra" / "time-compounds.json")])
+                       *_step_rows(blind / "tune-extra", _LATER_STEPS)])
     near = eval_rows([("before (extractive)", blind / "tune-near" / "before.json"),
                       ("+ a kind per question of a two-part sentence, average, time of day, ministry (extractive)",
                        blind / "tune-near" / "after.json"),
-                      ("+ pay grade, a value only where the named programme is (extractive)",
-                       blind / "tune-near" / "named-programme.json"),
-                      ("+ a country, city or month by name, the findings of an evaluation (extractive)",
-                       blind / "tune-near" / "places-findings.json"),
-                      ("+ a running total needs one stated (extractive)", blind / "tune-near" / "to-date.json"),
-                      ("+ a record, pages and points in their unit, a day is no count (extractive)",
-                       blind / "tune-near" / "records-units.json"),
-                      ("+ names styled as brands (extractive)", blind / "tune-near" / "styled-names.json"),
-                      ("+ a share needs a percentage, amounts in millions (extractive)",
-                       blind / "tune-near" / "percent-millions.json"),
-                      ("+ units of time in compounds: now (extractive)", blind / "tune-near" / "time-compounds.json")])
+                      *_step_rows(blind / "tune-near", _LATER_STEPS)])
     near_types = blind / "tune-near" / "styled-names.md"
     near2 = eval_rows([("first run, at the commit before any change made on it (extractive)", blind / "tune-near2" / "before.json"),
-                       ("+ a share needs a percentage, amounts in millions (extractive)",
-                        blind / "tune-near2" / "percent-millions.json"),
-                       ("+ units of time in compounds: now (extractive)", blind / "tune-near2" / "time-compounds.json")])
+                       *_step_rows(blind / "tune-near2", _LATER_STEPS[-2:])])
     near2_types = blind / "tune-near2" / "before.md"
     extra_written = eval_rows([("+ funding vocabulary, two-part questions, 15 candidates (llm)", blind / "tune-extra" / "expansion-written.json"),
                                ("+ 6 excerpts, stricter coverage of written answers (llm)", blind / "tune-extra" / "six.json"),

@@ -32,8 +32,8 @@ from ..indexing.embeddings import QueryVectors
 from .. import messages
 from ..messages import text
 from ..text import (
-    STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, number_values, numbers,
-    says_not_in_sources, scaled_numbers, states_detail,
+    STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
+    states_detail, unstated_numbers,
 )
 from ..programmes.dates import find_dates, format_date
 from .citations import SupportChecker, VerifiedAnswer, attribute
@@ -298,9 +298,10 @@ class Answerer:
         since refusing an answerable question is the worse mistake, and the value is often stated a sentence away
         from the best match.
 
-        When the question names programmes or bodies by acronym that the corpus knows, only chunks that name one of
-        them (in their text, title or section) count: "Which ministry funds URBAN.KI?" is not answered by the
-        ministry of another programme whose chunk came among the best.
+        When the question names programmes, bodies or events by acronym or by a name styled as a brand
+        (:func:`acronyms`) that the corpus knows, only chunks that name one of them (in their text, title or section)
+        count: "Which ministry funds URBAN.KI?" is not answered by the ministry of another programme whose chunk came
+        among the best.
         """
         best = evidence.best(self.params.detail_units, self.params.detail_margin)
         chunks = [hits[i].chunk for i in {u.hit for u in best}]
@@ -654,9 +655,7 @@ def missing_details(question: str, hits: Sequence[Hit]) -> list[str]:
     if not asked or not hits:
         return []
     passages = "\n".join(f"{h.chunk.title}\n{h.chunk.section}\n{h.chunk.text}" for h in hits)
-    scaled = scaled_numbers(question)  # "800 million euros" is stated by "800.000.000 EUR", and the other way round
-    values = number_values(passages)
-    return [n for n in asked if not number_occurs(n, passages) and scaled.get(n, digits(n)) not in values]
+    return unstated_numbers(asked, question, passages)  # "800 million euros" is stated by "800.000.000 EUR"
 
 
 _NAME = re.compile(r"[A-Za-zÄÖÜäöüß][\wÄÖÜäöüß]*(?:-[\wÄÖÜäöüß]+)*")
