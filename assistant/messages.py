@@ -612,6 +612,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The knowledge base does not contain this information: the closest passages state {detail}, "
         "so I cannot give a sourced answer.",
     },
+    "answer.refusal_applicants": {
+        "de": "Die Wissensbasis enthält dazu keine Angabe für {asked}: Die passendsten Stellen nennen diesen Wert nur für "
+        "{stated}. Ich kann die Frage daher nicht belegt beantworten.",
+        "en": "The knowledge base does not state this for {asked}: the closest passages state it only for {stated}, "
+        "so I cannot give a sourced answer.",
+    },
+    "answer.applicant_list": {"de": "{head} und {last}", "en": "{head} and {last}"},
+    "answer.applicant.company": {"de": "Unternehmen", "en": "companies"},
+    "answer.applicant.university": {"de": "Hochschulen", "en": "universities"},
+    "answer.applicant.research": {"de": "Forschungseinrichtungen", "en": "research institutions"},
+    "answer.applicant.municipality": {"de": "Kommunen", "en": "municipalities"},
+    "answer.applicant.state": {"de": "Landesbehörden", "en": "state authorities"},
+    "answer.applicant.federal": {"de": "Bundesbehörden", "en": "federal authorities"},
+    "answer.applicant.authority": {"de": "öffentliche Stellen", "en": "public bodies"},
+    "answer.applicant.nonprofit": {"de": "gemeinnützige Organisationen", "en": "non-profit organisations"},
     "answer.detail.count": {"de": "keine Zahl und keinen Betrag", "en": "no number or amount"},
     "answer.detail.next": {"de": "keine kommende Runde und keinen künftigen Termin", "en": "no coming round or future date"},
     "answer.detail.duration": {"de": "keine Dauer oder Frist", "en": "no duration or period"},

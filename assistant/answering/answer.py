@@ -30,6 +30,7 @@ from ..config import AnswerParams
 from ..indexing.embedding_cache import embed_documents_cached
 from ..indexing.embeddings import QueryVectors
 from .. import messages
+from ..applicants import OtherApplicants, other_applicants_only
 from ..messages import text
 from ..text import (
     STOPWORDS, asked_details, asks_yes_or_no, detect_language, digits, number_compounds, number_occurs, numbers, says_not_in_sources,
@@ -270,11 +271,15 @@ class Answerer:
             kinds = asked_details(question)
             detail_chunks = self._detail_chunks(question, evidence, hits) if kinds else []
             unstated = [kind for kind in kinds if not self._states_detail(kind, detail_chunks)]
-            if not chosen or unstated:
+            # "Bis zu wie viel Prozent wird eine Landesbehörde gefördert?" over the rates of companies, universities
+            # and municipalities: the value is stated, for others only.
+            others = None if unstated else other_applicants_only(question, [h.chunk.text for h in hits])
+            if not chosen or unstated or others:
                 # "Wie viele Projekte wurden bewilligt?" over excerpts without any number: the programme is
                 # there, the detail asked for is not, and the nearby excerpts would answer another question.
                 # A question that asks two things is refused when either is missing.
-                answer, evidence = self._refusal(question, hits, language, kind=unstated[0] if unstated else None), None
+                answer = self._refusal(question, hits, language, kind=unstated[0] if unstated else None, others=others)
+                evidence = None
             else:
                 answer = self._dated(self._extractive(question, hits, chosen, language))
                 if self.default_mode == "extractive":
@@ -504,10 +509,15 @@ class Answerer:
         return self.notes.apply(answer) if self.notes is not None else answer
 
     def _refusal(self, question: str, hits: Sequence[Hit], language: str, missing: Sequence[str] = (),
-                 kind: str | None = None) -> Answer:
+                 kind: str | None = None, others: OtherApplicants | None = None) -> Answer:
         nearest = distinct_sources(hits)[:3]
         if missing:
             lines = [text("answer.refusal_detail", language, details=", ".join(f"„{d}“" for d in missing))]
+        elif others:
+            *head, last = (_APPLICANTS[a].render(language) for a in others.stated)
+            stated = text("answer.applicant_list", language, head=", ".join(head), last=last)
+            asked = _APPLICANTS[others.asked].render(language)
+            lines = [text("answer.refusal_applicants", language, asked=asked, stated=stated)]
         elif kind:
             lines = [text("answer.refusal_kind", language, detail=_MISSING_KIND[kind].render(language))]
         else:
@@ -639,6 +649,15 @@ _MISSING_KIND = {
     "percent": messages.Message("answer.detail.percent"), "pages": messages.Message("answer.detail.pages"),
     "points": messages.Message("answer.detail.points"),
     "to_date": messages.Message("answer.detail.to_date"),
+}
+
+
+#: Kinds of applicant by name (``applicants.applicant_kinds``), for a refusal that says whom the passages speak of.
+_APPLICANTS = {
+    "company": messages.Message("answer.applicant.company"), "university": messages.Message("answer.applicant.university"),
+    "research": messages.Message("answer.applicant.research"), "municipality": messages.Message("answer.applicant.municipality"),
+    "state": messages.Message("answer.applicant.state"), "federal": messages.Message("answer.applicant.federal"),
+    "authority": messages.Message("answer.applicant.authority"), "nonprofit": messages.Message("answer.applicant.nonprofit"),
 }
 
 
