@@ -24,7 +24,7 @@ from .text import asked_detail, question_clauses, states_detail
 
 _KINDS = {
     "company": r"\w*unternehmen[s]?\b|\bfirm(?:a|en)\b|\bkmu\b|\bmittelst[äa]nd\w*|\bstart-?ups?\b|\bgewerblich\w*"
-    r"|\bcompan(?:y|ies)\b|\bbusiness(?:es)?\b|\bsmes?\b|\benterprises?\b",
+    r"|\bcompan(?:y|ies)\b|\bbusiness(?:es)?\b(?!\s+(?:days?|hours?))|\bsmes?\b|\benterprises?\b",
     "university": r"\w*hochschul\w*|\buniversit\w*",
     "research": r"\w*forschungseinrichtung\w*|\bforschungsinstitut\w*|\bresearch\s+(?:institution|organi[sz]ation|institute)s?\b",
     "municipality": r"\w*kommunen?\b|\bkommunal\w*|\bgemeinden?\b|\bstädte\b|\bstadtverwaltung\w*|\blandkreis\w*"

@@ -262,12 +262,22 @@ def _number_values(text: str) -> set[str]:
     return {digits(n) for n in numbers(text)} | set(scaled_numbers(text).values())
 
 
+# "Kann … eine Förderung zu 100 Prozent gewährt werden?" is answered by "Nur in Ausnahmefällen ist eine
+# Vollfinanzierung möglich": a text names full financing in words more often than as "100 %".
+_HUNDRED_PERCENT = re.compile(r"(?<![\d.,])100\s*(?:%|Prozent|per\s*cent|percent)", re.IGNORECASE)
+_FULL_FINANCING = re.compile(
+    r"\b(?:Vollfinanzierung\w*|voll(?:ständig)?\s+finanziert\w*|in\s+voller\s+Höhe|full(?:y)?\s+(?:financ|fund)\w*)", re.IGNORECASE,
+)
+
+
 def unstated_numbers(values: Iterable[str], text: str, source: str) -> list[str]:
     """Those of ``values`` (numbers of ``text``, from :func:`numbers`) that ``source`` does not state in digits
     (:func:`number_occurs`), an order of magnitude taken into account: "800 million" in ``text`` is stated by
-    "800.000.000" in ``source``, and the other way round."""
+    "800.000.000" in ``source``, and the other way round. "100 Prozent" is stated by "Vollfinanzierung"."""
     scaled, stated = scaled_numbers(text), _number_values(source)
-    return [n for n in values if not number_occurs(n, source) and scaled.get(n, digits(n)) not in stated]
+    full = _HUNDRED_PERCENT.search(text) is not None and _FULL_FINANCING.search(source) is not None
+    return [n for n in values if not number_occurs(n, source) and scaled.get(n, digits(n)) not in stated
+            and not (full and digits(n) == "100")]
 
 
 def quantities_stated(sentence: str, source: str) -> bool:

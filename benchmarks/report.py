@@ -167,7 +167,8 @@ CHOICES = """\
   false refusals fixed). A value the passages state per kind of applicant, for others than the one asked about
   ("Landesamt" over the rates of companies, universities and municipalities), is refused and names whom the
   passages speak of: 16 of 40 (tune-near2 0.662 → 0.688), no answerable question refused, no held-out answer
-  changed.
+  changed. "Zu 100 Prozent" in a question is stated by "Vollfinanzierung" (its last false refusal: tune-near2
+  0.688 → 0.700).
 - **Evidence units** follow the chunker's structure: a list is one unit with the sentence it completes,
   a PDF card-table row one self-contained unit (blind set, "Each change on the tuning part").
   A first version of searching the parts of a two-part question (every part, however short) cost
@@ -546,6 +547,7 @@ BLIND_STEPS = {
     "23-percent-millions": "+ a share (\"Wie viel Prozent …?\") needs a percentage or a fraction; \"800 million\" is \"800.000.000\"",
     "24-time-compounds": "+ units of time in compounds (\"wie vielen Arbeitsstunden\", \"zehn Arbeitstagen\")",
     "25-applicants": "+ a value stated per kind of applicant must be stated for the kind asked about (\"Landesamt\")",
+    "26-full-financing": "+ \"100 Prozent\" in a question is stated by \"Vollfinanzierung\"",
 }
 
 
@@ -560,6 +562,7 @@ _LATER_STEPS = (
     ("+ a share needs a percentage, amounts in millions", "percent-millions"),
     ("+ units of time in compounds", "time-compounds"),
     ("+ a value per kind of applicant for the kind asked about", "applicants"),
+    ("+ \"100 Prozent\" stated by \"Vollfinanzierung\"", "full-financing"),
 )
 
 
@@ -598,8 +601,10 @@ def blind_section(results: Path) -> str:
                       ("held-out, + detail kinds, address blocks, unknown words below 0.50 (extractive)", blind / "heldout-detail-kinds.json"),
                       ("held-out, + still-valid years, length questions — not blind, see below (extractive)", blind / "heldout-nonblind-fixes.json"),
                       *[(f"{label} (extractive)", blind / name) for label, name in both_modes],
-                      ("held-out, + a value per kind of applicant for the kind asked about: now (extractive)",
-                       blind / "heldout-applicants.json")])
+                      ("held-out, + a value per kind of applicant for the kind asked about (extractive)",
+                       blind / "heldout-applicants.json"),
+                      ("held-out, + \"100 Prozent\" stated by \"Vollfinanzierung\": now (extractive)",
+                       blind / "heldout-full-financing.json")])
     held_written = eval_rows([(f"{label} (llm)", blind / name) for label, name in both_modes], "llm")
     steps_written = eval_rows([("before: 4 excerpts, a written sentence covers an excerpt with half its terms (llm)", blind / "tune" / "13-written.json"),
                                ("+ 6 excerpts, 80 % of the terms and every value, similarity only across languages (llm)",
@@ -622,7 +627,7 @@ def blind_section(results: Path) -> str:
                       *_step_rows(blind / "tune-near", _LATER_STEPS)])
     near_types = blind / "tune-near" / "styled-names.md"
     near2 = eval_rows([("first run, at the commit before any change made on it (extractive)", blind / "tune-near2" / "before.json"),
-                       *_step_rows(blind / "tune-near2", _LATER_STEPS[-3:])])
+                       *_step_rows(blind / "tune-near2", _LATER_STEPS[-4:])])
     near2_types = blind / "tune-near2" / "before.md"
     extra_written = eval_rows([("+ funding vocabulary, two-part questions, 15 candidates (llm)", blind / "tune-extra" / "expansion-written.json"),
                                ("+ 6 excerpts, stricter coverage of written answers (llm)", blind / "tune-extra" / "six.json"),
@@ -661,7 +666,8 @@ def blind_section(results: Path) -> str:
             "municipalities) changed no held-out answer either: its extractive run (on a 2-core Intel Xeon with AMX, "
             "like its tuning runs; quality figures do not depend on the machine, and a run of the commit before it there "
             "gave the same refusals and facts as on the EPYC) has every refusal and fact recall of the run before, and "
-            "llm mode was not re-run, since refusals are decided before any generation.\n" +
+            "llm mode was not re-run, since refusals are decided before any generation. Nor did \"100 Prozent\" in a question "
+            "stated by \"Vollfinanzierung\" (extractive run, same machine).\n" +
             "\n**Held-out part, written answers (llm mode):**\n\n" + held_written +
             "\n**Held-out part after the changes, by question type, both modes:**\n\n" + after.read_text(encoding="utf-8") +
             "\n**Each change on the tuning part (extractive):**\n\n" + steps +

@@ -247,6 +247,17 @@ def test_a_number_with_its_order_of_magnitude_is_stated_in_digits() -> None:
     assert missing_details("How much of the 900 million euros goes to Daphne?", hits) == ["900"]
 
 
+def test_full_financing_states_one_hundred_percent() -> None:
+    from assistant.answering.answer import missing_details
+
+    hits = [_ranked_hit(0, "Nur in Ausnahmefällen ist eine Vollfinanzierung möglich.", 0.6)]
+    assert missing_details("Kann ausnahmsweise eine Förderung zu 100 Prozent gewährt werden?", hits) == []
+    assert missing_details("Kann ausnahmsweise eine Förderung zu 90 Prozent gewährt werden?", hits) == ["90"]
+    # 100 of anything else is no full financing.
+    assert missing_details("Werden ausnahmsweise 100 Projekte voll gefördert?", hits) == ["100"]
+    assert missing_details("Wird ausnahmsweise zu 100 Prozent gefördert?", [_ranked_hit(0, "Die Förderquote beträgt 80 %.", 0.6)]) == ["100"]
+
+
 def test_question_naming_something_the_corpus_lacks_is_refused(corpus: Settings) -> None:
     # Similar enough to pass the similarity floor, but "EXIST" occurs nowhere in the knowledge base.
     app, _ = _app(corpus.with_(min_evidence=0.05))

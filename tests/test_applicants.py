@@ -33,6 +33,7 @@ RATES = (
     ("Das Bundesamt für Familie und zivilgesellschaftliche Aufgaben", {"nonprofit"}),
     ("Meldung an die Aufsichtsbehörde", set()),
     ("Kommunikation und Öffentlichkeitsarbeit", set()),
+    ("Within how many business days must the authority decide?", set()),
 ])
 def test_kinds_of_applicant_named(text: str, kinds: set[str]) -> None:
     assert applicant_kinds(text) == kinds
