@@ -5,13 +5,16 @@ Prozent", "Als Kommune … bis zu 100 Prozent". "Bis zu wie viel Prozent seiner 
 gefördert?" finds these passages, and each states a percentage, so the check of the kind of value
 (``text.states_detail``) lets it through: the answer would give the rates of the others. :func:`other_applicants_only`
 tells such a question apart from one the passages answer. It decides only where the passages themselves tell kinds
-of applicant apart (two kinds or more, each beside a value), so a general rule ("Die Förderung beträgt bis zu
-100 %") or a passage that names one kind in passing never refuses a question.
+of applicant apart (two kinds or more, each beside a value): a passage that names one kind in passing ("Gelten die
+Organisationen als Unternehmen …") refuses nothing on its own. A general rule beside rates per kind does not stop
+it: "(2) … bis zu 10 % der Projektkosten zurückbehalten" stood beside the DBU's rate for universities, and
+answers no question for a company's rate.
 
 The names err the safe way: a kind of applicant a question names in words the list lacks makes no decision at all.
-The funders' own names ("Deutsche Bundesstiftung Umwelt", "Bundesamt für Familie …") are no applicants, so
-compounds such as "Bundesstiftung" and "Bundesamt" are left out; an authority that supervises ("Aufsichtsbehörde")
-is no applicant either, so only the word on its own counts.
+The funders' own names ("Deutsche Bundesstiftung Umwelt", "Bundesamt für Familie und zivilgesellschaftliche
+Aufgaben") are no applicants, so compounds such as "Bundesstiftung" and "Bundesamt" are left out, and
+"zivilgesellschaftlich" counts only before an organisation, an actor or the like; an authority that supervises
+("Aufsichtsbehörde") is no applicant either, so only the word on its own counts.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ _KINDS = {
     "state": r"\blandesbeh[öo]rden?\b|\blandes(?:amt|ämter|ämtern|ministeri\w*|verwaltung\w*)\b|\bstate\s+(?:authorit|agenc)\w*",
     "federal": r"\bbundesbeh[öo]rden?\b|\bfederal\s+(?:authorit|agenc)\w*",
     "authority": r"\bbeh[öo]rden?\b|\böffentlich\w*\s+stellen?\b|\böffentlich-rechtlich\w*|\bpublic\s+(?:authorit|bod)\w*",
-    "nonprofit": r"\w*verein(?:e|en|s)?\b|\bstiftung(?:en)?\b|\bgemeinnützig\w*|\bzivilgesellschaft\w*|\bngos?\b|\bnon-?profits?\b"
+    "nonprofit": r"\w*verein(?:e|en|s)?\b|\bstiftung(?:en)?\b|\bgemeinnützig\w*|\bzivilgesellschaft\b|\bngos?\b|\bnon-?profits?\b"
+    r"|\bzivilgesellschaftliche[nrs]?\s+(?:organisation|akteur|träger|initiative|einrichtung|gruppe)\w*"
     r"|\bcivil\s+society\b|\bcharit(?:y|ies)\b",
 }
 _PATTERNS = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _KINDS.items()}

@@ -30,7 +30,9 @@ RATES = (
     ("What share do universities and municipalities get?", {"university", "municipality"}),
     # Funders and supervisors are no applicants, nor is communication a municipality.
     ("Die Deutsche Bundesstiftung Umwelt fördert", set()),
-    ("Das Bundesamt für Familie und zivilgesellschaftliche Aufgaben", {"nonprofit"}),
+    ("Das Bundesamt für Familie und zivilgesellschaftliche Aufgaben", set()),
+    ("an zivilgesellschaftliche Organisationen", {"nonprofit"}),
+    ("Expert*innen aus der Zivilgesellschaft", {"nonprofit"}),
     ("Meldung an die Aufsichtsbehörde", set()),
     ("Kommunikation und Öffentlichkeitsarbeit", set()),
     ("Within how many business days must the authority decide?", set()),
