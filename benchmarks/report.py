@@ -566,6 +566,11 @@ _LATER_STEPS = (
 )
 
 
+def _steps_after(stem: str) -> tuple[tuple[str, str], ...]:
+    """The later steps made after the one whose result file is ``stem``: those a tuning set written then has seen."""
+    return _LATER_STEPS[[s for _, s in _LATER_STEPS].index(stem) + 1:]
+
+
 def _step_rows(folder: Path, steps: Sequence[tuple[str, str]]) -> list[tuple[str, Path]]:
     """The extractive rows of ``steps`` measured on one tuning set; the last is marked as the current state."""
     return [(f"{label}{': now' if n == len(steps) - 1 else ''} (extractive)", folder / f"{stem}.json")
@@ -594,6 +599,8 @@ def blind_section(results: Path) -> str:
                   ("held-out, + names styled as brands", "heldout-styled-names.json"),
                   ("held-out, + a share needs a percentage, amounts in millions", "heldout-percent-millions.json"),
                   ("held-out, + units of time in compounds", "heldout-time-compounds.json"),
+                  # extractive only (llm not re-run: refusals come before generation); eval_rows leaves it out of llm
+                  ("held-out, + a value per kind of applicant for the kind asked about", "heldout-applicants.json"),
                   ("held-out, + a value per kind of applicant, \"100 Prozent\" stated by \"Vollfinanzierung\": now "
                    "(on the Intel Xeon)", "heldout-full-financing.json")]
     held = eval_rows([("held-out, before (extractive)", blind / "heldout-before.json"),
@@ -602,9 +609,7 @@ def blind_section(results: Path) -> str:
                       ("held-out, + author refusal, number words, citation fixes (extractive)", blind / "heldout-author.json"),
                       ("held-out, + detail kinds, address blocks, unknown words below 0.50 (extractive)", blind / "heldout-detail-kinds.json"),
                       ("held-out, + still-valid years, length questions — not blind, see below (extractive)", blind / "heldout-nonblind-fixes.json"),
-                      *[(f"{label} (extractive)", blind / name) for label, name in both_modes],
-                      ("held-out, + a value per kind of applicant for the kind asked about (extractive)",
-                       blind / "heldout-applicants.json")])
+                      *[(f"{label} (extractive)", blind / name) for label, name in both_modes]])
     held_written = eval_rows([(f"{label} (llm)", blind / name) for label, name in both_modes], "llm")
     steps_written = eval_rows([("before: 4 excerpts, a written sentence covers an excerpt with half its terms (llm)", blind / "tune" / "13-written.json"),
                                ("+ 6 excerpts, 80 % of the terms and every value, similarity only across languages (llm)",
@@ -627,7 +632,7 @@ def blind_section(results: Path) -> str:
                       *_step_rows(blind / "tune-near", _LATER_STEPS)])
     near_types = blind / "tune-near" / "styled-names.md"
     near2 = eval_rows([("first run, at the commit before any change made on it (extractive)", blind / "tune-near2" / "before.json"),
-                       *_step_rows(blind / "tune-near2", _LATER_STEPS[-4:])])
+                       *_step_rows(blind / "tune-near2", _steps_after("styled-names"))])
     near2_types = blind / "tune-near2" / "before.md"
     extra_written = eval_rows([("+ funding vocabulary, two-part questions, 15 candidates (llm)", blind / "tune-extra" / "expansion-written.json"),
                                ("+ 6 excerpts, stricter coverage of written answers (llm)", blind / "tune-extra" / "six.json"),
