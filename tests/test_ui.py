@@ -48,7 +48,7 @@ from assistant.answering.retrieval import Hit
 from assistant.web.serving import BasicAuthMiddleware, document_router, is_loopback, passage_page, pick_port, ui_login
 from assistant.web.users import UserFile
 from tests.conftest import Cli
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, ScriptedChatModel
 from tests.pdf_factory import make_pdf
 
 EVIL = '<img src=x onerror="alert(1)"> [klick](javascript:alert(1)) *fett* $$x$$ <script>alert(2)</script>'
@@ -495,6 +495,32 @@ def test_cli_ui_serves_at_once_and_leaves_indexing_to_the_background(cli: Cli, m
     assert cli("users", "add", "anna", "--password-stdin") == 0  # the login comes from the users file
     assert cli("ui", "--host", "0.0.0.0", "--port", str(_free_port()), "--no-ingest") == 0
     assert served[1][1] == "0.0.0.0" and served[1][3].names() == ["anna"] and not served[1][4]
+
+
+@pytest.mark.parametrize("interrupt", ["stop", "new_conversation"])
+def test_a_stopped_stream_ends_with_the_chat_as_it_is_now(settings: Settings, interrupt: str) -> None:
+    # An update the stream sent before the stop may reach the browser after the stop's own render: the stream's
+    # last update must show the stopped (or cleared) chat, not the half-written answer.
+    pytest.importorskip("gradio")
+    from assistant.web.ui import ChatUI
+
+    (settings.corpus_dir / "merkblatt.md").write_text("# Merkblatt\n\nAntragsberechtigt sind gemeinnützige Vereine in Sachsen.\n",
+                                                     encoding="utf-8")
+    model = ScriptedChatModel("Antragsberechtigt sind gemeinnützige Vereine in Sachsen [1]. Mehr steht nicht im Merkblatt.")
+    app = build_app(settings.with_(min_evidence=0.15), embedder=HashEmbedder(dimension=4096), chat_model=model)
+    app.ingestor.ingest()
+    ui = ChatUI.for_app(app)
+    ui.build()
+    v, session, updates = ui.view, Session(), []
+    for update in ui.ask("Wer ist antragsberechtigt?", "llm", session):
+        updates.append(update)
+        if session.turns and session.turns[-1].status == "answering" and not session.turns[-1].stop_requested:
+            getattr(ui, interrupt)(session)
+    last = updates[-1][v.chatbot]
+    if interrupt == "stop":
+        assert session.turns[-1].status == "stopped" and "Antwort abgebrochen." in last[-1]["content"]
+    else:
+        assert last == [] and session.turns == []
 
 
 def _free_port() -> int:

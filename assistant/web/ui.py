@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import gradio as gr
 
-from .conversation import LlmQueue, Session, answer_turn, stop_turn
+from .conversation import LlmQueue, Session, Turn, answer_turn, stop_turn
 from ..errors import AssistantError, ConfigError
 from ..indexing.background import BackgroundIngest, IngestStatus
 from ..indexing.ingest import ProgressCallback, stage_label
@@ -446,11 +446,12 @@ class ChatUI:
             return
         last_sources = None
         first = True
+        turn: Turn | None = None
         turns = answer_turn(self.answerer, self.index, session, question, "llm" if mode == "llm" else "extractive", self.queue)
         for turn in turns:
-            panel = sources_html(session)
             if turn.stop_requested:
-                return  # the stop (or new conversation) callback has rendered the chat already
+                break
+            panel = sources_html(session)
             update: Updates = {v.chatbot: chat_messages(session), v.session: session}
             if panel != last_sources:
                 update[v.sources] = panel
@@ -460,6 +461,11 @@ class ChatUI:
             yield update
             last_sources = panel
             first = False
+        if turn is not None and turn.stop_requested:
+            # The stop (or new-conversation) callback has rendered the chat, but an update this stream sent just
+            # before the flag was set can reach the browser after it and bring back the half-written answer with
+            # its cursor. The stream's last update is therefore the session as it is now: stopped, or cleared.
+            yield {v.chatbot: chat_messages(session), v.sources: sources_html(session), v.session: session}
 
     def stop(self, session: Session) -> Updates:
         """Stop button: the running answer ends at its next piece; show the turn as stopped."""
