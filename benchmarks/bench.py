@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import tempfile
@@ -533,6 +534,20 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def llama_cpp_features() -> str | None:
+    """The CPU features the installed llama.cpp was built with ("AVX2 …", "AVX512 …"; None without llama_cpp).
+
+    The set-up may install a build for the CPU's own features instead of the portable one (README), and
+    prompt speed depends on it, so a timing names it beside the CPU.
+    """
+    try:
+        from llama_cpp import llama_print_system_info
+    except ImportError:
+        return None
+    info = llama_print_system_info().decode("utf-8", "replace")
+    return " ".join(re.findall(r"(\w+) = 1", info))
+
+
 def machine() -> dict[str, Any]:
     """CPU, cores, memory and library versions, for the report header."""
     cpu = platform.processor() or platform.machine()
@@ -557,6 +572,7 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gb": memory_gb,
+        "llama_cpp_features": llama_cpp_features(),
         "gpu": False,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
