@@ -98,7 +98,8 @@ class LazyChatModel:
                 raise error
             from .answering.llm import LlamaCppChatModel
 
-            return LlamaCppChatModel(resolved.path, resolved.name, n_ctx=settings.llm_context, n_threads=settings.n_threads)
+            return LlamaCppChatModel(resolved.path, resolved.name, n_ctx=settings.llm_context, n_threads=settings.n_threads,
+                                     flash_attention=settings.llm_flash_attention)
 
         return cls(create)
 

@@ -326,7 +326,8 @@ def _raw_llama(model: Any, prompts: Sequence[Any], settings: Settings, max_token
 
     sampling = model.sampling
     llama = Llama(model_path=str(model.path), n_ctx=settings.llm_context, n_threads=settings.n_threads,
-                  n_threads_batch=settings.n_threads, n_gpu_layers=0, seed=sampling.pop("seed"), verbose=False)
+                  n_threads_batch=settings.n_threads, n_gpu_layers=0, flash_attn=settings.llm_flash_attention,
+                  seed=sampling.pop("seed"), verbose=False)
 
     def generate(tokens: list[int], stops: list[str], limit: int) -> dict[str, Any]:
         started = time.perf_counter()

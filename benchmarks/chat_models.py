@@ -144,14 +144,15 @@ def write_answer(answerer: "Answerer", model: "ChatModel", grounding: Grounding,
 class RawLlama:
     """A bare ``llama_cpp.Llama`` on the same GGUF, context and sampling as a :class:`LlamaCppChatModel`."""
 
-    def __init__(self, model: Any, n_ctx: int, n_threads: int, n_batch: int = 512, draft_model: Any = None) -> None:
+    def __init__(self, model: Any, n_ctx: int, n_threads: int, n_batch: int = 512, draft_model: Any = None,
+                 flash_attention: bool = True) -> None:
         from llama_cpp import Llama
 
         sampling = model.sampling
         self.seed = sampling.pop("seed")
         self.sampling = sampling
         self.llama = Llama(model_path=str(model.path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-                           n_batch=n_batch, n_gpu_layers=0, seed=self.seed, draft_model=draft_model,
+                           n_batch=n_batch, n_gpu_layers=0, seed=self.seed, draft_model=draft_model, flash_attn=flash_attention,
                            # llama-cpp-python 0.3 sizes its logits buffer by this argument, not by the draft model
                            # (which needs logits for every token): without it, speculative decoding fails.
                            logits_all=draft_model is not None, verbose=False)
@@ -254,7 +255,7 @@ def measure(
     elif not isinstance(large, LlamaCppChatModel):
         raw_skip = "only measurable with a GGUF model (llama.cpp)"
     else:
-        raw = RawLlama(large, settings.llm_context, settings.n_threads)
+        raw = RawLlama(large, settings.llm_context, settings.n_threads, flash_attention=settings.llm_flash_attention)
         raw.prefill(large.prompt_tokens(instruction_prefix("de"))[0])
 
     runs: dict[str, list[dict[str, Any]]] = {key: [] for key in VARIANTS}
@@ -486,15 +487,19 @@ def _levers(model: Any, settings: Any, prompts: Sequence[tuple[list[int], list[s
     """llama.cpp settings on the same prompts (raw llama.cpp, fresh instance each, instructions prefilled)."""
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-    threads = settings.n_threads
+    threads, flash = settings.n_threads, settings.llm_flash_attention
     prefix = model.prompt_tokens(instruction_prefix("de"))[0]
     configs: list[tuple[str, dict[str, Any]]] = [
         (f"n_batch 512, {threads} threads (default)", {"n_batch": 512, "n_threads": threads}),
         (f"n_batch 128, {threads} threads", {"n_batch": 128, "n_threads": threads}),
         ("n_batch 512, 1 thread", {"n_batch": 512, "n_threads": 1}),
+        (f"flash attention {'off' if flash else 'on'}, n_batch 512, {threads} threads",
+         {"n_batch": 512, "n_threads": threads, "flash_attention": not flash}),
         (f"prompt-lookup decoding (10 tokens), {threads} threads",
          {"n_batch": 512, "n_threads": threads, "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=10)}),
     ]
+    for _, config in configs:
+        config.setdefault("flash_attention", flash)
     results: list[dict[str, Any]] = []
     for label, config in configs:
         runs = []
@@ -601,7 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def load_model(size: str) -> LlamaCppChatModel:
         model = resolved[size]
-        return LlamaCppChatModel(model.path, model.name, n_ctx=settings.llm_context, n_threads=settings.n_threads)
+        return LlamaCppChatModel(model.path, model.name, n_ctx=settings.llm_context, n_threads=settings.n_threads,
+                                 flash_attention=settings.llm_flash_attention)
 
     app = build_app(settings)
     if not app.index.records():  # a fresh checkout: the default corpus, as `assistant eval` does

@@ -328,8 +328,10 @@ def qwen_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_bundled_qwen_streams_a_short_answer_with_stats(qwen_path: Path) -> None:
-    model = LlamaCppChatModel(qwen_path, qwen_path.stem, n_ctx=2048, n_threads=Settings().n_threads)
+@pytest.mark.parametrize("flash_attention", [True, False], ids=["flash-attention", "plain-attention"])
+def test_bundled_qwen_streams_a_short_answer_with_stats(qwen_path: Path, flash_attention: bool) -> None:
+    model = LlamaCppChatModel(qwen_path, qwen_path.stem, n_ctx=2048, n_threads=Settings().n_threads,
+                              flash_attention=flash_attention)
     assert model.has_chat_template is True, "the bundled model is an instruct model with a ChatML template"
     assert model.context_window == 2048
     assert 1 <= model.count_tokens("Hallo Welt") <= 4

@@ -188,6 +188,7 @@ class LlamaCppChatModel:
         n_threads: int,
         seed: int = 0,
         *,
+        flash_attention: bool = True,
         temperature: float = 0.0,
         repeat_penalty: float = 1.1,
         top_k: int = 40,
@@ -198,6 +199,7 @@ class LlamaCppChatModel:
         self._n_ctx = n_ctx
         self._n_threads = n_threads
         self._seed = seed
+        self._flash_attention = flash_attention
         self._sampling: dict[str, Any] = {
             "temperature": temperature,
             "repeat_penalty": repeat_penalty,
@@ -283,6 +285,7 @@ class LlamaCppChatModel:
                 n_threads=self._n_threads,
                 n_threads_batch=self._n_threads,
                 n_gpu_layers=0,
+                flash_attn=self._flash_attention,
                 seed=self._seed,
                 verbose=False,
             )
