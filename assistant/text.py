@@ -264,7 +264,7 @@ def _number_values(text: str) -> set[str]:
 
 # "Kann … eine Förderung zu 100 Prozent gewährt werden?" is answered by "Nur in Ausnahmefällen ist eine
 # Vollfinanzierung möglich": a text names full financing in words more often than as "100 %".
-_HUNDRED_PERCENT = re.compile(r"(?<![\d.,])100\s*(?:%|Prozent|per\s*cent|percent)", re.IGNORECASE)
+_HUNDRED_PERCENT = re.compile(r"(?<![\d.,])100\s*(?:%|Prozent|per\s*cent)", re.IGNORECASE)
 _FULL_FINANCING = re.compile(
     r"\b(?:Vollfinanzierung\w*|voll(?:ständig)?\s+finanziert\w*|in\s+voller\s+Höhe|full(?:y)?\s+(?:financ|fund)\w*)", re.IGNORECASE,
 )

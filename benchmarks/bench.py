@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import tempfile
@@ -36,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from assistant.answering.llm import llama_cpp_features
 from assistant.app import App, LazyChatModel, build_app
 from assistant.config import Settings
 from assistant.errors import ConfigError, InputError, ModelError
@@ -533,20 +533,6 @@ def _ms(value: float | None) -> float | None:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
-
-
-def llama_cpp_features() -> str | None:
-    """The CPU features the installed llama.cpp was built with ("AVX2 …", "AVX512 …"; None without llama_cpp).
-
-    The set-up may install a build for the CPU's own features instead of the portable one (README), and
-    prompt speed depends on it, so a timing names it beside the CPU.
-    """
-    try:
-        from llama_cpp import llama_print_system_info
-    except ImportError:
-        return None
-    info = llama_print_system_info().decode("utf-8", "replace")
-    return " ".join(re.findall(r"(\w+) = 1", info))
 
 
 def machine() -> dict[str, Any]:

@@ -489,17 +489,15 @@ def _levers(model: Any, settings: Any, prompts: Sequence[tuple[list[int], list[s
 
     threads, flash = settings.n_threads, settings.llm_flash_attention
     prefix = model.prompt_tokens(instruction_prefix("de"))[0]
+    default: dict[str, Any] = {"n_batch": 512, "n_threads": threads, "flash_attention": flash}
     configs: list[tuple[str, dict[str, Any]]] = [
-        (f"n_batch 512, {threads} threads (default)", {"n_batch": 512, "n_threads": threads}),
-        (f"n_batch 128, {threads} threads", {"n_batch": 128, "n_threads": threads}),
-        ("n_batch 512, 1 thread", {"n_batch": 512, "n_threads": 1}),
-        (f"flash attention {'off' if flash else 'on'}, n_batch 512, {threads} threads",
-         {"n_batch": 512, "n_threads": threads, "flash_attention": not flash}),
+        (f"n_batch 512, {threads} threads (default)", default),
+        (f"n_batch 128, {threads} threads", {**default, "n_batch": 128}),
+        ("n_batch 512, 1 thread", {**default, "n_threads": 1}),
+        (f"flash attention {'off' if flash else 'on'}, n_batch 512, {threads} threads", {**default, "flash_attention": not flash}),
         (f"prompt-lookup decoding (10 tokens), {threads} threads",
-         {"n_batch": 512, "n_threads": threads, "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=10)}),
+         {**default, "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=10)}),
     ]
-    for _, config in configs:
-        config.setdefault("flash_attention", flash)
     results: list[dict[str, Any]] = []
     for label, config in configs:
         runs = []

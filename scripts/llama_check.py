@@ -15,7 +15,6 @@ where it died), writes the choice ("native" or "portable", then both lines) to F
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 
@@ -36,8 +35,9 @@ MIN_SPEED_UP = 1.1
 
 def measure() -> dict[str, object]:
     """Run the importable llama.cpp build on the chat model the assistant would load."""
-    from llama_cpp import Llama, llama_print_system_info
+    from llama_cpp import Llama
 
+    from assistant.answering.llm import llama_cpp_features
     from assistant.config import Settings
     from assistant.models import resolve_llm
 
@@ -53,7 +53,7 @@ def measure() -> dict[str, object]:
     seconds = time.perf_counter() - started
     written = llama.create_completion(_PROMPT, max_tokens=8, temperature=0)["choices"][0]["text"]
     return {
-        "features": " ".join(re.findall(r"(\w+) = 1", llama_print_system_info().decode("utf-8", "replace"))),
+        "features": llama_cpp_features(),
         "prompt_tokens": len(tokens),
         "prompt_tokens_per_s": round(len(tokens) / seconds, 1),
         "written": written,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ __all__ = [
     "LlamaCppChatModel",
     "Message",
     "TokenCounts",
+    "llama_cpp_features",
     "render_chat_prompt",
 ]
 
@@ -380,6 +382,19 @@ def render_chat_prompt(formatter: Any, messages: Sequence[Message]) -> Any:
         system, first, *rest = turns
         merged: Message = {"role": first["role"], "content": system["content"] + "\n\n" + first["content"]}
         return formatter(messages=[merged, *rest])
+
+
+def llama_cpp_features() -> str | None:
+    """The CPU features the installed llama.cpp was built with ("… AVX2 …", "… AVX512 …"; None without llama_cpp).
+
+    The set-up may install a build for the CPU's own features instead of the portable one (README), and
+    prompt speed depends on it: the set-up's check and the benchmarks name it.
+    """
+    try:
+        from llama_cpp import llama_print_system_info
+    except ImportError:
+        return None
+    return " ".join(re.findall(r"(\w+) = 1", llama_print_system_info().decode("utf-8", "replace")))
 
 
 _llama_log = logging.getLogger("assistant.llama_cpp")
