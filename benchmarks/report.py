@@ -754,6 +754,11 @@ def build(results: Path) -> str:
     out += ["### Blind test set (`eval/blind/`)", "", blind_section(results), ""]
     out += ["## Written answers: models and prompts", "",
             chat_models_markdown(chat_models) if chat_models else _missing("chat-models"), ""]
+    # An earlier run on the other 2-core machine (AMD EPYC, no AVX-512 build): the machines differ about 3x,
+    # so its timings stand beside this run's, never in a ratio with them.
+    epyc = _load(results / "chat-models-epyc.json")
+    if epyc:
+        out += ["### The same benchmark, an earlier run on the AMD EPYC", "", chat_models_markdown(epyc), ""]
     out += ["## Retrieval quality", "", "### XQuAD-de paragraph retrieval (240 paragraphs, 1,190 questions)", ""]
     for data, key in ((gemma, "xquad-gemma"), (minilm, "xquad-minilm")):
         out += [f"Embedder `{data['embedder']}`:" if data else "", "", retrieval_table(data["tables"]) if data else _missing(key), ""]

@@ -89,6 +89,13 @@ def test_every_variant_is_measured_and_reported(settings: Settings, tmp_path: Pa
     # docs/BENCHMARKS.md gets the section from the JSON, or the "not measured yet" note without it.
     page = build(out.parent)
     assert "## Written answers: models and prompts" in page and "| 0.5B, evidence prompt | fake-0.5B |" in page
+    assert "an earlier run on the AMD EPYC" not in page
+    # A run on the other machine stands in a section of its own, after this run's table.
+    (out.parent / "chat-models-epyc.json").write_text(out.read_text(encoding="utf-8"), encoding="utf-8")
+    page = build(out.parent)
+    assert page.index("### The same benchmark, an earlier run on the AMD EPYC") > page.index("## Written answers: models and prompts")
+    assert page.count("| 0.5B, evidence prompt | fake-0.5B |") == 2
+    (out.parent / "chat-models-epyc.json").unlink()
     out.unlink()
     assert "_Not measured yet: run `.venv/bin/python -m benchmarks.chat_models" in build(out.parent)
 
