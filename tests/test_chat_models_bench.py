@@ -110,3 +110,24 @@ def test_every_variant_is_measured_and_reported(settings: Settings, tmp_path: Pa
     markdown = chat_models_markdown(report)
     assert "first token ×1.010" in markdown and "tokens/s ×0.980 (over the 3 answers" in markdown
     assert "| n_batch 512, 2 threads (default) | 3.20 | 20.40 | 6.00 |" in markdown and "| prompt lookup | failed: ValueError('x') |" in markdown
+
+
+def test_the_small_models_held_out_run_stands_beside_the_default_ones(tmp_path: Path) -> None:
+    from benchmarks.report import _small_model, written_rows
+
+    def report(fact: float, first: float, modes: list[str]) -> str:
+        summary = {"n": 3, "fact_recall": fact, "refusal_accuracy": 1.0, "written_answers": 2, "verified_share": 0.9,
+                   "model_marker_accuracy": 0.5, "wrong_language": 0, "first_token_s_p50": first, "total_s_p50": 2 * first,
+                   "total_s_p95": 3 * first}
+        return json.dumps({"modes": modes, "summary": {mode: summary for mode in modes}})
+
+    (tmp_path / "heldout-flash-attention.json").write_text(report(0.875, 9.3, ["extractive", "llm"]), encoding="utf-8")
+    assert _small_model(tmp_path) == ""  # nothing measured, no section
+    (tmp_path / "heldout-small-model.json").write_text(report(0.8, 5.0, ["extractive", "llm"]), encoding="utf-8")
+    (tmp_path / "heldout-small-model.md").write_text("| by type |\n", encoding="utf-8")
+    section = _small_model(tmp_path)
+    assert "| 1.5B (default), + flash attention | 3 | 0.875 | 1.000 | 2 | 0.900 | 0.500 | 0 | 9.30 | 18.60 / 27.90 |" in section
+    assert "| 0.5B (`ASSISTANT_LLM=small`) | 3 | 0.800 |" in section and section.endswith("| by type |\n")
+    # A report without written answers has no row.
+    (tmp_path / "extractive.json").write_text(report(0.9, 0.1, ["extractive"]), encoding="utf-8")
+    assert written_rows([("extractive only", tmp_path / "extractive.json")]) == ""
