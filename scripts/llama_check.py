@@ -34,7 +34,7 @@ MIN_SPEED_UP = 1.1
 
 
 def measure() -> dict[str, object]:
-    """Run the importable llama.cpp build on the chat model the assistant would load."""
+    """Run the importable llama.cpp build on the chat model the assistant would load, as it would load it."""
     from llama_cpp import Llama
 
     from assistant.answering.llm import llama_cpp_features
@@ -44,7 +44,8 @@ def measure() -> dict[str, object]:
     settings = Settings.from_env()
     model = resolve_llm(settings)
     llama = Llama(model_path=str(model.path), n_ctx=1024, n_threads=settings.n_threads,
-                  n_threads_batch=settings.n_threads, n_gpu_layers=0, verbose=False)
+                  n_threads_batch=settings.n_threads, n_gpu_layers=0, flash_attn=settings.llm_flash_attention,
+                  verbose=False)
     tokens = llama.tokenize(_PROMPT.encode("utf-8"), special=True)
     llama.eval(tokens)
     llama.reset()
